@@ -1,0 +1,658 @@
+// pool.cpp -- workers, their loop, resizing and stopping.
+#include "pool.hpp"
+
+#include <pthread.h>
+
+#include <algorithm>
+#include <chrono>
+#include <new>
+#include <system_error>
+#include <unordered_map>
+#include <vector>
+
+#include <fmt/format.h>
+
+#include "recycler.hpp"
+
+namespace ak {
+
+namespace {
+constexpr int kIdleSpins = 64;       // find_work attempts before a worker sleeps
+constexpr int kRelaxPerSpin = 32;    // pause instructions between attempts
+constexpr size_t kInjectBatch = 8;   // tasks taken from the injection queue at a time
+}  // namespace
+
+// Every live pool by serial: lets ak_chain find a finished task's pool without touching freed
+// memory. Made on first use and never destroyed (pools may outlive static destruction).
+struct Registry {
+  std::mutex mutex;
+  std::unordered_map<uint64_t, Pool*> pools;
+  uint64_t next_serial = 1;
+};
+Registry& registry() {
+  static Registry* r = new Registry;
+  return *r;
+}
+
+Worker*& current_worker() noexcept {
+  thread_local Worker* worker = nullptr;
+  return worker;
+}
+
+Pool::Pool(unsigned /*workers*/, const char* name, bool is_default)
+    : name_(name && name[0] ? std::string(name).substr(0, 11) : std::string("ak")),
+      is_default_(is_default) {
+  Registry& r = registry();
+  std::lock_guard<std::mutex> lock(r.mutex);
+  serial_ = r.next_serial++;
+  r.pools.emplace(serial_, this);
+}
+
+Pool* Pool::acquire_live(uint64_t serial) noexcept {
+  Registry& r = registry();
+  std::lock_guard<std::mutex> lock(r.mutex);
+  auto it = r.pools.find(serial);
+  if (it == r.pools.end()) return nullptr;
+  Pool* p = it->second;
+  // Only while someone else still holds it: a pool at zero is being deleted (and will leave the
+  // registry as soon as we let go of the lock). relaxed: the registry lock orders this.
+  uint32_t refs = p->refs_.load(std::memory_order_relaxed);
+  do {
+    if (refs == 0) return nullptr;
+  } while (!p->refs_.compare_exchange_weak(refs, refs + 1, std::memory_order_relaxed));
+  return p;
+}
+
+Pool::~Pool() {
+  {
+    Registry& r = registry();
+    std::lock_guard<std::mutex> lock(r.mutex);
+    r.pools.erase(serial_);
+  }
+  for (auto& slot : slots_) {
+    // relaxed: the pool is dying; no other thread uses it.
+    delete slot.load(std::memory_order_relaxed);
+  }
+}
+
+int Pool::start(unsigned workers) { return resize(workers); }
+
+void Pool::release() noexcept {
+  // acq_rel: the last release sees every other thread's use of the pool before deleting it.
+  if (refs_.fetch_sub(1, std::memory_order_acq_rel) == 1) delete this;
+}
+
+void Pool::count(Stat s) noexcept {
+  Worker* w = current_worker();
+  if (w && w->pool == this) {
+    switch (s) {
+      case Stat::kSubmitted: w->counters.submitted.add(); break;
+      case Stat::kCompleted: w->counters.completed.add(); break;
+      case Stat::kFailed: w->counters.failed.add(); break;
+      case Stat::kCancelled: w->counters.cancelled.add(); break;
+    }
+    return;
+  }
+  // relaxed: statistics only.
+  switch (s) {
+    case Stat::kSubmitted: ext_submitted_.fetch_add(1, std::memory_order_relaxed); break;
+    case Stat::kCompleted: ext_completed_.fetch_add(1, std::memory_order_relaxed); break;
+    case Stat::kFailed: ext_failed_.fetch_add(1, std::memory_order_relaxed); break;
+    case Stat::kCancelled: ext_cancelled_.fetch_add(1, std::memory_order_relaxed); break;
+  }
+}
+
+// --- submitting -------------------------------------------------------------------------------
+
+namespace {
+// Frees a task block that was never shared.
+void discard_unshared(Node* t) noexcept {
+  t->refs.store(kUserRef, std::memory_order_relaxed);  // relaxed: not shared
+  release_user(t);
+}
+}  // namespace
+
+int Pool::submit(ak_fn fn, void* arg, Node** out) {
+  Worker* w = current_worker();
+  const bool own = w && w->pool == this;
+  // acquire: pairs with the phase change in stop(); a stale read is caught by the closed queue.
+  const PoolPhase ph = phase_.load(std::memory_order_acquire);
+  if (own ? ph == PoolPhase::kStopped : ph != PoolPhase::kRunning) return AK_ESHUTDOWN;
+  Node* t = new_node(Kind::kTask);
+  t->refs.store(kUserRef + kRefOne, std::memory_order_relaxed);  // caller + pending; not shared
+  t->pool = this;
+  t->pool_serial = serial_;
+  t->fn = fn;
+  t->arg = arg;
+  t->state.store(kQueued, std::memory_order_relaxed);  // published by the queue
+  if (own) {
+    try {
+      w->deque.push(t);
+    } catch (...) {
+      discard_unshared(t);
+      throw;
+    }
+    w->counters.submitted.add();
+  } else {
+    if (!injector_.push(t)) {
+      discard_unshared(t);
+      return AK_ESHUTDOWN;
+    }
+    // relaxed: statistics only.
+    ext_submitted_.fetch_add(1, std::memory_order_relaxed);
+  }
+  notifier_.notify(false);
+  *out = t;
+  return AK_OK;
+}
+
+int Pool::submit_after(Node* dep, bool spread, ak_fn fn, void* arg, Node** out) {
+  Worker* w = current_worker();
+  const bool own = w && w->pool == this;
+  // acquire: as in submit().
+  const PoolPhase ph = phase_.load(std::memory_order_acquire);
+  if (own ? ph == PoolPhase::kStopped : ph != PoolPhase::kRunning) return AK_ESHUTDOWN;
+  Node* t = new_node(Kind::kTask);
+  t->refs.store(kUserRef + kRefOne, std::memory_order_relaxed);  // caller + pending; not shared
+  t->pool = this;
+  t->pool_serial = serial_;
+  t->fn = fn;
+  t->arg = arg;
+  t->dep = dep;
+  t->spread = spread ? 1 : 0;
+  t->dep_link = Listener{nullptr, t, 0, ListenKind::kDep};
+  retain();  // a waiting task keeps the pool's memory alive until it is queued or failed
+  count(Stat::kSubmitted);
+  *out = t;
+  if (!add_listener(dep, &t->dep_link)) on_dep_done(t);
+  return AK_OK;
+}
+
+void Pool::push_local_or_inject(Worker* w, Node* t) noexcept {
+  if (w) {
+    try {
+      w->deque.push(t);
+      return;
+    } catch (...) {  // the deque could not grow: the injection queue needs no allocation
+    }
+  }
+  if (!injector_.push(t)) fail_unrunnable(t, AK_ESHUTDOWN, "the pool is shut down");
+}
+
+void Pool::schedule(Node* t) noexcept {
+  Worker* w = current_worker();
+  // acquire: as in submit(). Our own workers only push locally while the pool still runs work.
+  const bool own = w && w->pool == this &&
+                   phase_.load(std::memory_order_acquire) != PoolPhase::kStopped;
+  push_local_or_inject(own ? w : nullptr, t);
+  notifier_.notify(false);
+}
+
+void Pool::fail_unrunnable(Node* t, int code, const char* why) noexcept {
+  if (fail_from(t, kQueued, code, why)) {
+    count(code == AK_ECANCELED ? Stat::kCancelled : Stat::kFailed);
+  }
+  if (Node* d = t->dep) {
+    t->dep = nullptr;
+    release_internal(d);
+  }
+  release_internal(t);  // the pending reference
+}
+
+// --- running ----------------------------------------------------------------------------------
+
+void Pool::run(Worker* w, Node* t) noexcept {
+  // relaxed: the CAS revalidates.
+  uint32_t s = t->state.load(std::memory_order_relaxed);
+  for (;;) {
+    if (phase_of(s) != kQueued) {  // cancelled while queued: its value is already set
+      if (Node* d = t->dep) {
+        t->dep = nullptr;
+        release_internal(d);
+      }
+      release_internal(t);
+      return;
+    }
+    // acquire: see the task's fields and its input's outcome.
+    if (t->state.compare_exchange_weak(s, (s & ~kPhaseMask) | kRunning, std::memory_order_acquire,
+                                       std::memory_order_relaxed)) {
+      break;
+    }
+  }
+  if (cancelling()) {
+    // Stopping with AK_STOP_CANCEL: queued work never runs.
+    uint32_t r = t->state.load(std::memory_order_relaxed);
+    // relaxed: we own the running phase; only flags change under us.
+    while (!t->state.compare_exchange_weak(r, (r & ~kPhaseMask) | kQueued,
+                                           std::memory_order_relaxed)) {
+    }
+    (void)w;
+    fail_unrunnable(t, AK_ECANCELED, "cancelled: the pool is stopping");
+    return;
+  }
+  int rc;
+  try {
+    rc = t->fn(as_task(t), t->arg);
+  } catch (const std::exception& e) {
+    rc = AK_EWORK;
+    try {
+      set_failure(t, rc, fmt::format("work threw an exception: {}", e.what()).c_str());
+    } catch (...) {
+      set_failure(t, rc, nullptr);
+    }
+  } catch (...) {
+    rc = AK_EWORK;
+    set_failure(t, rc, "work threw an exception");
+  }
+  const int code = rc != 0 ? rc : (t->fail_called ? effective_code(t->fail_code) : AK_OK);
+  if (Node* d = t->dep) {  // inputs are no longer needed
+    t->dep = nullptr;
+    release_internal(d);
+  }
+  claim(t, kRunning);  // only this thread moves a running task on
+  if (code == AK_OK) {
+    t->status = AK_OK;
+  } else if (t->message) {
+    t->status = code;
+  } else {
+    set_failure(t, code, nullptr);
+  }
+  publish(t);
+  count(code == AK_OK ? Stat::kCompleted : Stat::kFailed);
+  release_internal(t);  // the pending reference
+}
+
+Node* Pool::find_work(Worker* w) noexcept {
+  if (Node* t = w->deque.pop()) return t;
+  return steal(w);
+}
+
+Node* Pool::steal(Worker* w) noexcept {
+  if (injector_.size() > 0) {
+    Node* batch[kInjectBatch];
+    const size_t k = injector_.pop_batch(batch, kInjectBatch);
+    if (k > 0) {
+      // Keep FIFO order: the owner pops the last pushed first, so push the later ones first.
+      for (size_t j = k - 1; j >= 1; --j) push_local_or_inject(w, batch[j]);
+      if (k > 1) notifier_.notify(false);  // others may steal the rest
+      return batch[0];
+    }
+  }
+  // acquire: slots [0, high) were published with release before high moved.
+  const unsigned hi = high_.load(std::memory_order_acquire);
+  if (hi == 0) return nullptr;
+  w->rng = w->rng * 6364136223846793005ull + 1442695040888963407ull;
+  const unsigned start = static_cast<unsigned>(w->rng >> 33) % hi;
+  for (int round = 0; round < 2; ++round) {
+    bool lost = false;
+    for (unsigned k = 0; k < hi; ++k) {
+      // acquire: see the Worker the slot points to.
+      Worker* v = slots_[(start + k) % hi].load(std::memory_order_acquire);
+      if (!v || v == w) continue;
+      Node* t = nullptr;
+      const StealResult r = v->deque.steal(t);
+      if (r == StealResult::kTaken) {
+        w->counters.steals.add();
+        return t;
+      }
+      if (r == StealResult::kLostRace) lost = true;
+    }
+    if (!lost) break;  // everyone was empty: no point in a second round
+  }
+  return nullptr;
+}
+
+bool Pool::queues_empty() const noexcept {
+  if (injector_.size() > 0) return false;
+  // acquire: as in steal().
+  const unsigned hi = high_.load(std::memory_order_acquire);
+  for (unsigned i = 0; i < hi; ++i) {
+    Worker* v = slots_[i].load(std::memory_order_acquire);
+    if (v && !v->deque.empty()) return false;
+  }
+  return true;
+}
+
+bool Pool::has_work() const noexcept { return !queues_empty(); }
+
+bool Pool::should_exit(const Worker* w) const noexcept {
+  // relaxed: a stale read delays leaving by one loop; resize and stop wake sleepers to recheck.
+  return quit_.load(std::memory_order_relaxed) ||
+         w->index >= target_.load(std::memory_order_relaxed);
+}
+
+void Pool::move_deque_to_injector(Worker* w) noexcept {
+  while (Node* t = w->deque.pop()) {
+    if (!injector_.push(t)) fail_unrunnable(t, AK_ESHUTDOWN, "the pool is shut down");
+  }
+  notifier_.notify(true);
+}
+
+bool Pool::exit_if_surplus(Worker* w) noexcept {
+  if (!should_exit(w)) return false;
+  std::lock_guard<std::mutex> lock(mutex_);
+  if (!should_exit(w)) return false;
+  move_deque_to_injector(w);  // shrinking never drops queued work
+  w->slot = Worker::Slot::kExiting;
+  --live_;
+  changed_.notify_all();
+  return true;
+}
+
+void Pool::park(Worker* w) noexcept {
+  const uint32_t key = notifier_.prepare_wait();
+  if (has_work() || should_exit(w)) {
+    notifier_.cancel_wait();
+    return;
+  }
+  // seq_cst: Dekker pairing with stop(), which changes the phase and then reads parked_.
+  parked_.fetch_add(1, std::memory_order_seq_cst);
+  if (phase_.load(std::memory_order_seq_cst) != PoolPhase::kRunning) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    changed_.notify_all();
+  }
+  notifier_.commit_wait(key, -1);
+  // seq_cst: as above.
+  parked_.fetch_sub(1, std::memory_order_seq_cst);
+}
+
+void Pool::thread_entry(Pool* pool, Worker* w) noexcept {
+  pool->worker_main(w);
+  current_worker() = nullptr;
+  pool->release();  // may free the pool: touch nothing after this
+}
+
+void Pool::worker_main(Worker* w) noexcept {
+  current_worker() = w;
+  const std::string thread_name = fmt::format("{}-{}", name_, w->index).substr(0, 15);
+  pthread_setname_np(pthread_self(), thread_name.c_str());
+  for (;;) {
+    if (Node* t = find_work(w)) {
+      run(w, t);
+      continue;
+    }
+    if (exit_if_surplus(w)) return;
+    Node* found = nullptr;
+    for (int i = 0; i < kIdleSpins && !found; ++i) {
+      for (int j = 0; j < kRelaxPerSpin; ++j) cpu_relax();
+      found = find_work(w);
+    }
+    if (found) {
+      run(w, found);
+      continue;
+    }
+    park(w);
+  }
+}
+
+bool Pool::help_until_done(Worker* w, Node* n, int64_t deadline) {
+  bool hooked = false;
+  int idle = 0;
+  while (!is_done(n)) {
+    if (Node* t = find_work(w)) {
+      run(w, t);
+      idle = 0;
+      continue;
+    }
+    if (deadline >= 0 && time_left(deadline) == 0) return is_done(n);
+    if (++idle < kIdleSpins) {
+      for (int j = 0; j < kRelaxPerSpin; ++j) cpu_relax();
+      continue;
+    }
+    if (!hooked) {
+      // Have n's completion wake this pool's sleepers, us among them.
+      void* mem = nullptr;
+      try {
+        mem = block_alloc();
+      } catch (...) {
+      }
+      if (mem) {
+        auto* wl = new (mem) WakeListener;
+        wl->next = nullptr;
+        wl->target = nullptr;
+        wl->index = 0;
+        wl->kind = ListenKind::kWakePool;
+        wl->pool = this;
+        retain();
+        if (!add_listener(n, wl)) {
+          wl->~WakeListener();
+          block_free(wl);
+          release();
+          continue;  // n is set
+        }
+        hooked = true;
+      }
+    }
+    const uint32_t key = notifier_.prepare_wait();
+    if (is_done(n) || has_work()) {
+      notifier_.cancel_wait();
+      continue;
+    }
+    int64_t left = time_left(deadline);
+    if (!hooked && (left < 0 || left > 1000000)) left = 1000000;  // no listener: poll every ms
+    notifier_.commit_wait(key, left);
+  }
+  return true;
+}
+
+// --- resizing ---------------------------------------------------------------------------------
+
+int Pool::start_worker_locked(unsigned index) {
+  // relaxed: slots are written only under mutex_, which we hold.
+  Worker* w = slots_[index].load(std::memory_order_relaxed);
+  if (!w) {
+    w = new Worker;
+    w->pool = this;
+    w->index = index;
+    w->rng = (index + 1) * 0x9E3779B97F4A7C15ull;
+    // release: thieves that load the slot see an initialised Worker.
+    slots_[index].store(w, std::memory_order_release);
+    if (high_.load(std::memory_order_relaxed) < index + 1) {
+      // release: publishes the slot stores before it.
+      high_.store(index + 1, std::memory_order_release);
+    }
+  }
+  if (w->slot == Worker::Slot::kRunning) return AK_OK;
+  if (w->slot == Worker::Slot::kExiting) {
+    w->thread.join();  // it has left the loop and holds no lock
+    w->slot = Worker::Slot::kEmpty;
+  }
+  retain();  // the thread's reference
+  try {
+    w->thread = std::thread(&Pool::thread_entry, this, w);
+  } catch (...) {
+    // relaxed: we still hold the caller's reference, so this cannot be the last.
+    refs_.fetch_sub(1, std::memory_order_relaxed);
+    return AK_ENOMEM;
+  }
+  w->slot = Worker::Slot::kRunning;
+  ++live_;
+  return AK_OK;
+}
+
+int Pool::resize(unsigned workers) {
+  int rc = AK_OK;
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    // relaxed: phase_ changes under mutex_, which we hold.
+    if (phase_.load(std::memory_order_relaxed) == PoolPhase::kStopped) return AK_ESHUTDOWN;
+    // relaxed: workers read it as a hint and are woken below to recheck.
+    target_.store(workers, std::memory_order_relaxed);
+    for (unsigned i = 0; i < workers; ++i) {
+      rc = start_worker_locked(i);
+      if (rc != AK_OK) {
+        target_.store(i, std::memory_order_relaxed);
+        break;
+      }
+    }
+  }
+  notifier_.notify(true);  // surplus workers wake up and leave
+  return rc;
+}
+
+// --- statistics -------------------------------------------------------------------------------
+
+void Pool::stats(ak_stats* out) const noexcept {
+  // relaxed: a snapshot of statistics.
+  out->submitted = ext_submitted_.load(std::memory_order_relaxed);
+  out->completed = ext_completed_.load(std::memory_order_relaxed);
+  out->failed = ext_failed_.load(std::memory_order_relaxed);
+  out->cancelled = ext_cancelled_.load(std::memory_order_relaxed);
+  out->steals = 0;
+  out->queued = injector_.size();
+  const unsigned hi = high_.load(std::memory_order_acquire);
+  for (unsigned i = 0; i < hi; ++i) {
+    const Worker* w = slots_[i].load(std::memory_order_acquire);
+    if (!w) continue;
+    out->submitted += w->counters.submitted.get();
+    out->completed += w->counters.completed.get();
+    out->failed += w->counters.failed.get();
+    out->cancelled += w->counters.cancelled.get();
+    out->steals += w->counters.steals.get();
+    out->queued += static_cast<uint64_t>(w->deque.size());
+  }
+  std::lock_guard<std::mutex> lock(mutex_);
+  out->workers = static_cast<unsigned>(live_);
+}
+
+// --- stopping ---------------------------------------------------------------------------------
+
+bool Pool::quiet_locked(unsigned busy_allowed) const noexcept {
+  // seq_cst: Dekker pairing with park().
+  const int parked = parked_.load(std::memory_order_seq_cst);
+  return parked + static_cast<int>(busy_allowed) >= live_ && queues_empty();
+}
+
+int Pool::finish_stop_locked(std::unique_lock<std::mutex>& /*lock*/) {
+  injector_.close();  // from here on, work that becomes ready fails with AK_ESHUTDOWN
+  if (!queues_empty()) return AK_EPENDING;  // something slipped in before the close: run it
+  // seq_cst: ordered with the readers of the phase in submit() and park().
+  phase_.store(PoolPhase::kStopped, std::memory_order_seq_cst);
+  quit_.store(true, std::memory_order_seq_cst);
+  notifier_.notify(true);
+  return AK_OK;
+}
+
+int Pool::drain_here(int64_t deadline) {
+  Worker temp;
+  temp.pool = this;
+  temp.index = kMaxSlots;
+  Worker*& current = current_worker();
+  Worker* saved = current;
+  current = &temp;
+  int rc = AK_OK;
+  for (;;) {
+    Node* t = temp.deque.pop();
+    if (!t) {
+      Node* one[1];
+      if (injector_.pop_batch(one, 1) == 1) t = one[0];
+    }
+    if (!t) break;
+    run(&temp, t);
+    if (deadline >= 0 && time_left(deadline) == 0) {
+      rc = AK_ETIMEDOUT;
+      break;
+    }
+  }
+  move_deque_to_injector(&temp);
+  current = saved;
+  // relaxed: statistics only.
+  ext_submitted_.fetch_add(temp.counters.submitted.get(), std::memory_order_relaxed);
+  ext_completed_.fetch_add(temp.counters.completed.get(), std::memory_order_relaxed);
+  ext_failed_.fetch_add(temp.counters.failed.get(), std::memory_order_relaxed);
+  ext_cancelled_.fetch_add(temp.counters.cancelled.get(), std::memory_order_relaxed);
+  return rc;
+}
+
+int Pool::stop(int how, int64_t timeout_ns) {
+  const int64_t deadline = deadline_after(timeout_ns);
+  Worker* self = current_worker();
+  if (self && self->pool != this) self = nullptr;
+  std::unique_lock<std::mutex> lock(mutex_);
+  // relaxed: phase_ changes under mutex_, which we hold.
+  if (phase_.load(std::memory_order_relaxed) == PoolPhase::kStopped) return AK_OK;
+  // seq_cst: Dekker pairing with park() (phase, then parked_).
+  phase_.store(PoolPhase::kStopping, std::memory_order_seq_cst);
+  if (how == AK_STOP_CANCEL) cancelling_.store(true, std::memory_order_seq_cst);
+  notifier_.notify(true);  // sleepers recheck and report in
+  for (;;) {
+    if (self) {
+      // Inside our own work: help until every other worker is idle, then finish.
+      lock.unlock();
+      while (Node* t = find_work(self)) {
+        run(self, t);
+        if (deadline >= 0 && time_left(deadline) == 0) break;
+      }
+      lock.lock();
+      if (phase_.load(std::memory_order_relaxed) == PoolPhase::kStopped) return AK_OK;
+      if (quiet_locked(1) && finish_stop_locked(lock) == AK_OK) return AK_OK;
+      if (deadline >= 0 && time_left(deadline) == 0) return AK_ETIMEDOUT;
+      // Our workers do not signal new work on this condition variable: look again soon.
+      changed_.wait_for(lock, std::chrono::milliseconds(1));
+      continue;
+    }
+    if (live_ == 0) {
+      lock.unlock();
+      const int rc = drain_here(deadline);
+      lock.lock();
+      if (phase_.load(std::memory_order_relaxed) == PoolPhase::kStopped) break;
+      if (rc != AK_OK) return rc;
+      if (live_ == 0 && finish_stop_locked(lock) == AK_OK) break;
+      continue;
+    }
+    if (quiet_locked(0)) {
+      if (finish_stop_locked(lock) == AK_OK) break;
+      continue;
+    }
+    if (deadline < 0) {
+      changed_.wait(lock);
+    } else {
+      const int64_t left = time_left(deadline);
+      if (left == 0) return AK_ETIMEDOUT;
+      changed_.wait_for(lock, std::chrono::nanoseconds(left));
+    }
+  }
+  lock.unlock();
+  join_all();
+  return AK_OK;
+}
+
+void Pool::join_all() noexcept {
+  std::vector<Worker*> joined;
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    const unsigned hi = high_.load(std::memory_order_relaxed);
+    for (unsigned i = 0; i < hi; ++i) {
+      Worker* w = slots_[i].load(std::memory_order_relaxed);
+      if (w && w->thread.joinable()) joined.push_back(w);
+    }
+  }
+  for (Worker* w : joined) {
+    if (w->thread.get_id() == std::this_thread::get_id()) continue;
+    w->thread.join();
+  }
+  std::lock_guard<std::mutex> lock(mutex_);
+  for (Worker* w : joined) {
+    if (!w->thread.joinable()) w->slot = Worker::Slot::kEmpty;
+  }
+}
+
+void Pool::destroy() noexcept {
+  while (stop(AK_STOP_DRAIN, AK_FOREVER) != AK_OK) {
+  }
+  Worker* self = current_worker();
+  if (self && self->pool == this) {
+    // Inside our own work: we cannot join ourselves. Detach; the last thread out frees the pool.
+    std::lock_guard<std::mutex> lock(mutex_);
+    const unsigned hi = high_.load(std::memory_order_relaxed);
+    for (unsigned i = 0; i < hi; ++i) {
+      Worker* w = slots_[i].load(std::memory_order_relaxed);
+      if (w && w->thread.joinable()) w->thread.detach();
+    }
+  } else {
+    join_all();
+  }
+  release();  // the handle's reference
+}
+
+}  // namespace ak

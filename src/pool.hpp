@@ -1,0 +1,113 @@
+// pool.hpp -- the pool: its workers, its queues, resizing and stopping.
+#pragma once
+
+#include <atomic>
+#include <condition_variable>
+#include <cstdint>
+#include <mutex>
+#include <string>
+
+#include "asynckit.h"
+#include "injector.hpp"
+#include "node.hpp"
+#include "notifier.hpp"
+#include "worker.hpp"
+
+namespace ak {
+
+enum class PoolPhase : uint32_t { kRunning, kStopping, kStopped };
+
+class Pool {
+ public:
+  Pool(unsigned workers, const char* name, bool is_default);
+  ~Pool();
+  Pool(const Pool&) = delete;
+  Pool& operator=(const Pool&) = delete;
+
+  // Starts the initial workers (separate from the constructor so failure can be reported).
+  int start(unsigned workers);
+
+  // ak_pool_do: a task with no inputs. Throws std::bad_alloc; returns AK_ESHUTDOWN when refused.
+  int submit(ak_fn fn, void* arg, Node** out);
+  // ak_pool_do_after / ak_chain_on: a task waiting for `dep` (an internal reference is taken
+  // over by the task). spread: the task's inputs are dep's elements.
+  int submit_after(Node* dep, bool spread, ak_fn fn, void* arg, Node** out);
+  // Puts a task that became ready into a queue, or fails it if the pool has stopped.
+  void schedule(Node* t) noexcept;
+
+  int resize(unsigned workers);
+  [[nodiscard]] unsigned workers_asked() const noexcept {
+    // relaxed: a plain read of the last request.
+    return target_.load(std::memory_order_relaxed);
+  }
+  void stats(ak_stats* out) const noexcept;
+  int stop(int how, int64_t timeout_ns);
+  void destroy() noexcept;  // the handle's end: stop(DRAIN), then drop the handle's reference
+
+  [[nodiscard]] bool is_default() const noexcept { return is_default_; }
+  [[nodiscard]] uint64_t serial() const noexcept { return serial_; }
+  // The pool with this serial with a reference taken for the caller, or null if it is gone.
+  static Pool* acquire_live(uint64_t serial) noexcept;
+  [[nodiscard]] bool cancelling() const noexcept {
+    // relaxed: a flag polled by work; no data hangs off it.
+    return cancelling_.load(std::memory_order_relaxed);
+  }
+
+  // Reference count: the handle, each live worker thread, each task waiting for its inputs.
+  void retain() noexcept {
+    // relaxed: the caller already holds a reference.
+    refs_.fetch_add(1, std::memory_order_relaxed);
+  }
+  void release() noexcept;
+
+  // Statistics from a thread that may not be one of our workers.
+  enum class Stat { kSubmitted, kCompleted, kFailed, kCancelled };
+  void count(Stat s) noexcept;
+
+  // Worker side.
+  Node* find_work(Worker* w) noexcept;
+  void run(Worker* w, Node* t) noexcept;
+  bool has_work() const noexcept;
+  // A worker (w) waits inside work for n, running other work meanwhile.
+  bool help_until_done(Worker* w, Node* n, int64_t deadline);
+  void wake_all() noexcept { notifier_.notify(true); }
+
+ private:
+  static void thread_entry(Pool* pool, Worker* w) noexcept;
+  void worker_main(Worker* w) noexcept;
+  void push_local_or_inject(Worker* w, Node* t) noexcept;
+  bool should_exit(const Worker* w) const noexcept;
+  bool exit_if_surplus(Worker* w) noexcept;  // true: the worker has left
+  void park(Worker* w) noexcept;
+  Node* steal(Worker* w) noexcept;
+  bool queues_empty() const noexcept;
+  bool quiet_locked(unsigned busy_allowed) const noexcept;
+  int drain_here(int64_t deadline);   // the stopping thread drains a pool with no workers
+  int finish_stop_locked(std::unique_lock<std::mutex>& lock);
+  int start_worker_locked(unsigned index);
+  void join_all() noexcept;
+  void move_deque_to_injector(Worker* w) noexcept;
+  void fail_unrunnable(Node* t, int code, const char* why) noexcept;
+
+  static constexpr unsigned kMaxSlots = AK_WORKERS_MAX;
+
+  Notifier notifier_;
+  Injector<Node> injector_;
+  alignas(64) std::atomic<uint32_t> refs_{1};
+  std::atomic<unsigned> target_{0};       // workers asked for
+  std::atomic<unsigned> high_{0};         // slots [0, high_) may hold a worker
+  std::atomic<int> parked_{0};            // workers asleep with nothing to do
+  std::atomic<PoolPhase> phase_{PoolPhase::kRunning};
+  std::atomic<bool> cancelling_{false};
+  std::atomic<bool> quit_{false};         // every worker leaves
+  std::atomic<Worker*> slots_[kMaxSlots] = {};
+  int live_ = 0;                          // worker threads running; guarded by mutex_
+  mutable std::mutex mutex_;              // resize, stop, thread start and exit
+  std::condition_variable changed_;       // a worker parked or left (while stopping)
+  std::atomic<uint64_t> ext_submitted_{0}, ext_completed_{0}, ext_failed_{0}, ext_cancelled_{0};
+  std::string name_;
+  bool is_default_;
+  uint64_t serial_;
+};
+
+}  // namespace ak
