@@ -1,0 +1,61 @@
+#!/usr/bin/env bash
+# Runs every test of asynckit: the GoogleTest suites (unit, C API, stress), the header, export and
+# install checks, the same suites under ThreadSanitizer and under AddressSanitizer+UBSan, the
+# stress tests in a loop, and each language binding's suite against the library built here.
+#
+#   tests/run-all.sh            everything
+#   AK_SKIP_SANITIZERS=1 ...    skip the two sanitizer builds (quicker local runs)
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+out=${AK_BUILD_ROOT:-$root/build-all}
+jobs=${AK_JOBS:-2}
+mkdir -p "$out"
+step() { printf '\n=== %s ===\n' "$*"; }
+
+step "release build + ctest"
+cmake -S "$root" -B "$out/release" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+  -DAK_BUILD_BENCH="$([ -f "$root/bench/CMakeLists.txt" ] && echo ON || echo OFF)" > /dev/null
+cmake --build "$out/release" -j "$jobs"
+ctest --test-dir "$out/release" --output-on-failure -j "$jobs"
+
+step "stress tests, looped"
+ctest --test-dir "$out/release" --output-on-failure -R 'Stress' --repeat until-fail:3
+
+if [ "${AK_SKIP_SANITIZERS:-0}" != 1 ]; then
+  step "ThreadSanitizer build + ctest"
+  cmake -S "$root" -B "$out/tsan" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DAK_SANITIZE=thread \
+    -DAK_BUILD_EXAMPLES=OFF > /dev/null
+  cmake --build "$out/tsan" -j "$jobs"
+  AK_STRESS_SCALE=${AK_TSAN_SCALE:-0.1} TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1" \
+    ctest --test-dir "$out/tsan" --output-on-failure -j "$jobs"
+
+  step "AddressSanitizer+UBSan build + ctest"
+  cmake -S "$root" -B "$out/asan" -G Ninja -DCMAKE_BUILD_TYPE=Debug -DAK_SANITIZE=address \
+    -DAK_BUILD_EXAMPLES=OFF > /dev/null
+  cmake --build "$out/asan" -j "$jobs"
+  AK_STRESS_SCALE=${AK_ASAN_SCALE:-0.2} ASAN_OPTIONS="detect_leaks=1:abort_on_error=1" \
+    UBSAN_OPTIONS="halt_on_error=1:print_stacktrace=1" \
+    ctest --test-dir "$out/asan" --output-on-failure -j "$jobs"
+fi
+
+# The bindings run against an installed copy of the release build.
+prefix="$out/prefix"
+cmake --install "$out/release" --prefix "$prefix" > /dev/null
+libdir=$(dirname "$(find "$prefix" -name 'libasynckit.so' | head -n1)")
+export PKG_CONFIG_PATH="$libdir/pkgconfig${PKG_CONFIG_PATH:+:$PKG_CONFIG_PATH}"
+export LD_LIBRARY_PATH="$libdir${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
+export ASYNCKIT_LIBRARY="$libdir/libasynckit.so"
+export ASYNCKIT_PREFIX="$prefix"
+for binding in python rust go lua; do
+  script="$root/bindings/$binding/run-tests.sh"
+  if [ -x "$script" ] || [ -f "$script" ]; then
+    step "binding: $binding"
+    bash "$script"
+  fi
+done
+
+if [ -x "$out/release/bench/ak_bench" ]; then
+  step "benchmark smoke run (results checked, timings not judged)"
+  "$out/release/bench/ak_bench" --quick
+fi
+step "all tests passed"
