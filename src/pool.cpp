@@ -517,6 +517,31 @@ void Pool::stats(ak_stats* out) const noexcept {
 
 // --- stopping ---------------------------------------------------------------------------------
 
+void Pool::cancel_queued() noexcept {
+  Node* batch[kInjectBatch];
+  while (size_t k = injector_.pop_batch(batch, kInjectBatch)) {
+    for (size_t i = 0; i < k; ++i) fail_unrunnable(batch[i], AK_ECANCELED, "cancelled: the pool is stopping");
+  }
+  // Other workers' deques: take everything from the thieves' end. Tasks pushed after this are
+  // cancelled by the worker that takes them (run() checks cancelling()).
+  const unsigned hi = high_.load(std::memory_order_acquire);
+  Worker* self = current_worker();
+  for (unsigned i = 0; i < hi; ++i) {
+    Worker* v = slots_[i].load(std::memory_order_acquire);
+    if (!v || v == self) continue;
+    for (;;) {
+      Node* t = nullptr;
+      const StealResult r = v->deque.steal(t);
+      if (r == StealResult::kEmpty) break;
+      if (r == StealResult::kTaken) fail_unrunnable(t, AK_ECANCELED, "cancelled: the pool is stopping");
+    }
+  }
+  if (self && self->pool == this) {
+    while (Node* t = self->deque.pop()) fail_unrunnable(t, AK_ECANCELED, "cancelled: the pool is stopping");
+  }
+  notifier_.notify(true);
+}
+
 bool Pool::quiet_locked(unsigned busy_allowed) const noexcept {
   // seq_cst: Dekker pairing with park().
   const int parked = parked_.load(std::memory_order_seq_cst);
@@ -575,6 +600,12 @@ int Pool::stop(int how, int64_t timeout_ns) {
   phase_.store(PoolPhase::kStopping, std::memory_order_seq_cst);
   if (how == AK_STOP_CANCEL) cancelling_.store(true, std::memory_order_seq_cst);
   notifier_.notify(true);  // sleepers recheck and report in
+  if (how == AK_STOP_CANCEL) {
+    // Don't wait for a worker to come by: queued work fails now, even while others still run.
+    lock.unlock();
+    cancel_queued();
+    lock.lock();
+  }
   for (;;) {
     if (self) {
       // Inside our own work: help until every other worker is idle, then finish.

@@ -88,6 +88,7 @@ class Pool {
   void join_all() noexcept;
   void move_deque_to_injector(Worker* w) noexcept;
   void fail_unrunnable(Node* t, int code, const char* why) noexcept;
+  void cancel_queued() noexcept;  // AK_STOP_CANCEL: fail everything queued, from any thread
 
   static constexpr unsigned kMaxSlots = AK_WORKERS_MAX;
 
