@@ -44,7 +44,12 @@ class Notifier {
   void notify(bool all) noexcept {
     // seq_cst fence: the other half of the Dekker pairing with prepare_wait().
     std::atomic_thread_fence(std::memory_order_seq_cst);
-    // relaxed: ordered by the fence above.
+    notify_after_fence(all);
+  }
+
+  // notify() for callers that already issued the seq_cst fence after publishing their work.
+  void notify_after_fence(bool all) noexcept {
+    // relaxed: ordered by the caller's fence.
     if (waiters_.load(std::memory_order_relaxed) == 0) return;
     // release: a sleeper that sees the new epoch also sees the work published before it.
     epoch_.fetch_add(1, std::memory_order_release);

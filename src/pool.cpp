@@ -17,9 +17,25 @@
 namespace ak {
 
 namespace {
-constexpr int kIdleSpins = 64;       // find_work attempts before a worker sleeps
-constexpr int kRelaxPerSpin = 32;    // pause instructions between attempts
-constexpr size_t kInjectBatch = 8;   // tasks taken from the injection queue at a time
+constexpr int kIdleSpins = 64;        // find_work attempts before a worker sleeps
+constexpr int kPauseSpins = 16;       // of which the first ones pause; the rest yield the CPU
+constexpr int kRelaxPerSpin = 32;     // pause instructions between attempts
+constexpr size_t kInjectBatch = 64;   // most tasks taken from the injection queue at a time
+
+// Between two attempts to find work: pause briefly at first, then give the CPU to whoever needs
+// it (on a busy machine, often the thread producing our work).
+void idle_backoff(int round) noexcept {
+  if (round < kPauseSpins) {
+    for (int j = 0; j < kRelaxPerSpin; ++j) cpu_relax();
+  } else {
+    std::this_thread::yield();
+  }
+}
+
+// True while this thread runs the completion of a task (publishing its value and scheduling
+// what it unblocked): a continuation pushed now is popped by this worker next, so nobody else
+// needs waking for it.
+thread_local bool tl_completing = false;
 }  // namespace
 
 // Every live pool by serial: lets ak_chain find a finished task's pool without touching freed
@@ -141,7 +157,7 @@ int Pool::submit(ak_fn fn, void* arg, Node** out) {
     // relaxed: statistics only.
     ext_submitted_.fetch_add(1, std::memory_order_relaxed);
   }
-  notifier_.notify(false);
+  notify_work();
   *out = t;
   return AK_OK;
 }
@@ -185,7 +201,17 @@ void Pool::schedule(Node* t) noexcept {
   const bool own = w && w->pool == this &&
                    phase_.load(std::memory_order_acquire) != PoolPhase::kStopped;
   push_local_or_inject(own ? w : nullptr, t);
-  notifier_.notify(false);
+  if (own && tl_completing && w->deque.size() <= 1) return;  // we pop it next
+  notify_work();
+}
+
+void Pool::notify_work() noexcept {
+  // seq_cst fence: Dekker pairing with a searcher's decrement followed by its look at the queues
+  // (worker_main), and with a sleeper's announcement (Notifier::prepare_wait).
+  std::atomic_thread_fence(std::memory_order_seq_cst);
+  // relaxed: ordered by the fence above.
+  if (searching_.load(std::memory_order_relaxed) > 0) return;
+  notifier_.notify_after_fence(false);
 }
 
 void Pool::fail_unrunnable(Node* t, int code, const char* why) noexcept {
@@ -257,7 +283,10 @@ void Pool::run(Worker* w, Node* t) noexcept {
   } else {
     set_failure(t, code, nullptr);
   }
+  const bool outer = !tl_completing;
+  tl_completing = true;
   publish(t);
+  if (outer) tl_completing = false;
   count(code == AK_OK ? Stat::kCompleted : Stat::kFailed);
   release_internal(t);  // the pending reference
 }
@@ -270,11 +299,13 @@ Node* Pool::find_work(Worker* w) noexcept {
 Node* Pool::steal(Worker* w) noexcept {
   if (injector_.size() > 0) {
     Node* batch[kInjectBatch];
-    const size_t k = injector_.pop_batch(batch, kInjectBatch);
+    // Half of what waits (at least one), so the other workers find some left to take.
+    const size_t want = std::min(kInjectBatch, injector_.size() / 2 + 1);
+    const size_t k = injector_.pop_batch(batch, want);
     if (k > 0) {
       // Keep FIFO order: the owner pops the last pushed first, so push the later ones first.
       for (size_t j = k - 1; j >= 1; --j) push_local_or_inject(w, batch[j]);
-      if (k > 1) notifier_.notify(false);  // others may steal the rest
+      if (k > 1) notify_work();  // others may steal the rest
       return batch[0];
     }
   }
@@ -372,12 +403,21 @@ void Pool::worker_main(Worker* w) noexcept {
       continue;
     }
     if (exit_if_surplus(w)) return;
+    // Search for a while before sleeping. While we search, producers skip waking sleepers.
+    // seq_cst: Dekker pairing with notify_work() (see below).
+    searching_.fetch_add(1, std::memory_order_seq_cst);
     Node* found = nullptr;
-    for (int i = 0; i < kIdleSpins && !found; ++i) {
-      for (int j = 0; j < kRelaxPerSpin; ++j) cpu_relax();
+    for (int i = 0; i < kIdleSpins && !found && !should_exit(w); ++i) {
+      idle_backoff(i);
       found = find_work(w);
     }
+    // seq_cst RMW + fence, then a look at the queues: a producer that saw us searching and
+    // skipped its wake-up published its work before we stop, so we see it here (or in park()'s
+    // recheck) and hand it on. This is what makes skipping wake-ups safe.
+    const bool last = searching_.fetch_sub(1, std::memory_order_seq_cst) == 1;
     if (found) {
+      std::atomic_thread_fence(std::memory_order_seq_cst);
+      if (last && has_work()) notifier_.notify_after_fence(false);
       run(w, found);
       continue;
     }
@@ -396,7 +436,7 @@ bool Pool::help_until_done(Worker* w, Node* n, int64_t deadline) {
     }
     if (deadline >= 0 && time_left(deadline) == 0) return is_done(n);
     if (++idle < kIdleSpins) {
-      for (int j = 0; j < kRelaxPerSpin; ++j) cpu_relax();
+      idle_backoff(idle);
       continue;
     }
     if (!hooked) {

@@ -71,6 +71,9 @@ class Pool {
   // A worker (w) waits inside work for n, running other work meanwhile.
   bool help_until_done(Worker* w, Node* n, int64_t deadline);
   void wake_all() noexcept { notifier_.notify(true); }
+  // Work was published: wake a sleeping worker unless one is already searching for work (it will
+  // find it, or wake another before it stops searching).
+  void notify_work() noexcept;
 
  private:
   static void thread_entry(Pool* pool, Worker* w) noexcept;
@@ -98,6 +101,7 @@ class Pool {
   std::atomic<unsigned> target_{0};       // workers asked for
   std::atomic<unsigned> high_{0};         // slots [0, high_) may hold a worker
   std::atomic<int> parked_{0};            // workers asleep with nothing to do
+  alignas(64) std::atomic<int> searching_{0};  // workers spinning for work before they sleep
   std::atomic<PoolPhase> phase_{PoolPhase::kRunning};
   std::atomic<bool> cancelling_{false};
   std::atomic<bool> quit_{false};         // every worker leaves
