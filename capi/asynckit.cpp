@@ -42,11 +42,6 @@ ak_pool* as_handle(Pool* p) { return reinterpret_cast<ak_pool*>(p); }
 
 bool valid_timeout(int64_t t) { return t >= 0 || t == AK_FOREVER; }
 
-unsigned hardware_workers() {
-  const unsigned n = std::thread::hardware_concurrency();
-  return n == 0 ? 1 : (n > AK_WORKERS_MAX ? AK_WORKERS_MAX : n);
-}
-
 int make_pool(unsigned workers, const char* name, bool is_default, Pool** out) {
   auto* pool = new Pool(workers, name, is_default);
   const int rc = pool->start(workers);
@@ -99,7 +94,7 @@ AK_API int ak_pool_create(const ak_pool_options* opts, ak_pool** out) {
     workers = opts->workers;
     name = opts->name;
   }
-  if (workers == AK_WORKERS_DEFAULT) workers = hardware_workers();
+  if (workers == AK_WORKERS_DEFAULT) workers = ak::hardware_workers();
   if (workers > AK_WORKERS_MAX) return AK_EINVAL;
   return guard([&]() -> int {
     Pool* pool = nullptr;
@@ -118,7 +113,7 @@ AK_API ak_pool* ak_pool_default(void) {
     std::lock_guard<std::mutex> lock(mutex);
     if (!pool.load(std::memory_order_relaxed)) {  // relaxed: under the lock
       Pool* made = nullptr;
-      if (make_pool(hardware_workers(), "ak-default", true, &made) == AK_OK) {
+      if (make_pool(ak::hardware_workers(), "ak-default", true, &made) == AK_OK) {
         pool.store(made, std::memory_order_release);
       }
     }

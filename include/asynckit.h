@@ -151,8 +151,9 @@ typedef struct ak_stats {
   size_t size;        /* sizeof(ak_stats), set by the caller */
   uint64_t submitted; /* tasks accepted (including those still waiting for their inputs) */
   uint64_t completed; /* tasks whose work ran and returned AK_OK */
-  uint64_t failed;    /* tasks that failed: the work failed, an input failed, or the pool stopped */
-  uint64_t cancelled; /* tasks cancelled before their work ran */
+  uint64_t failed;    /* tasks that failed: the work failed, an input failed, or the pool's stop
+                         completed before their inputs arrived (AK_ESHUTDOWN) */
+  uint64_t cancelled; /* tasks cancelled before their work ran (ak_value_cancel, AK_STOP_CANCEL) */
   uint64_t steals;    /* tasks a worker took from another worker's queue */
   uint64_t queued;    /* tasks ready to run and not started yet (a snapshot) */
   unsigned workers;   /* worker threads currently alive */
@@ -196,7 +197,8 @@ AK_API int ak_pool_do(ak_pool *p, ak_fn fn, void *arg, ak_value **out);
 AK_API int ak_pool_do_after(ak_pool *p, ak_value *const *deps, size_t n, ak_fn fn, void *arg,
                             ak_value **out);
 
-/* Asks the pool for `workers` threads. Growing starts threads at once. Shrinking never drops
+/* Asks the pool for `workers` threads (AK_WORKERS_DEFAULT: one per hardware thread). Growing
+ * starts threads at once. Shrinking never drops
  * queued work: surplus workers finish their current task, hand their queue to the others and
  * leave. 0 is allowed: work then queues until the pool is resized again. Safe while work runs and
  * is submitted, and from inside the pool's own work.
@@ -204,7 +206,8 @@ AK_API int ak_pool_do_after(ak_pool *p, ak_value *const *deps, size_t n, ak_fn f
  * AK_ENOMEM (threads could not be started; the pool keeps those it could start). */
 AK_API int ak_pool_resize(ak_pool *p, unsigned workers);
 
-/* The worker count last asked for (by ak_pool_create or ak_pool_resize); 0 for NULL. */
+/* The worker count last asked for (by ak_pool_create or ak_pool_resize), with AK_WORKERS_DEFAULT
+ * resolved to the hardware thread count it stood for; 0 for NULL. */
 AK_API unsigned ak_pool_workers(const ak_pool *p);
 
 /* Writes a snapshot of the pool's counters into *out, of which the caller sets out->size first.
@@ -225,7 +228,10 @@ AK_API int ak_pool_stats(const ak_pool *p, ak_stats *out);
 AK_API int ak_pool_stop(ak_pool *p, int how, int64_t timeout_ns);
 
 /* ak_pool_stop(p, AK_STOP_DRAIN, AK_FOREVER), then frees the pool. Values it made stay valid.
- * Called from inside the pool's own work, the pool is freed once that work returns.
+ * When it returns, every task queued on the pool has run and its workers run nothing more (their
+ * results are held only by the values); continuations still waiting for their inputs fail with
+ * AK_ESHUTDOWN when those arrive. Called from inside the pool's own work, it returns after the
+ * other work is done, and the pool is freed once the calling work returns.
  * NULL and the default pool are ignored. The handle must not be used afterwards. */
 AK_API void ak_pool_destroy(ak_pool *p);
 
@@ -247,14 +253,17 @@ AK_API size_t ak_task_input_count(const ak_task *t);
  * Returns AK_OK, AK_EINVAL (NULL t; the result then stays the caller's). */
 AK_API int ak_task_set_result(ak_task *t, void *result, ak_free_fn free_fn);
 
-/* Marks the task failed with `code` (0 becomes AK_EWORK) and a printf-style message (NULL fmt: a
- * message naming the code). Returns the code used, so `return ak_task_fail(t, 5, "...");` works.
- * If the work then returns a different non-zero code, that code wins and the message stays.
+/* Marks the task failed with `code` (0 becomes AK_EWORK) and a printf-style message (NULL fmt:
+ * keep the message of an earlier call, or if there was none, "failed with code <N> (<text>)").
+ * Returns the code used, so `return ak_task_fail(t, 5, "...");` works. If the work then returns a
+ * different non-zero code, that code wins and the message stays. Any failure without a message
+ * gets "failed with code <N> (<ak_strerror text>)".
  * Returns AK_EINVAL for NULL t. */
 AK_API int ak_task_fail(ak_task *t, int code, const char *fmt, ...) AK_PRINTF_LIKE(3, 4);
 
 /* 1 if the task's value was cancelled while running or its pool is stopping with AK_STOP_CANCEL,
- * else 0. Work that runs long should poll it and return AK_ECANCELED. 0 for NULL. */
+ * else 0. Work that runs long should poll it and return AK_ECANCELED. Cancelling running work is a
+ * request: work that returns AK_OK anyway sets its value normally. 0 for NULL. */
 AK_API int ak_task_cancelled(const ak_task *t);
 
 /* The pool running the task (borrowed). NULL for NULL. */
@@ -293,9 +302,12 @@ AK_API int ak_value_is_error(const ak_value *v);
 AK_API const char *ak_value_message(const ak_value *v);
 
 /* Calls fn(v, arg) once when `v` is set: at once on the calling thread if it already is, else on
- * the thread that sets it (a worker, or whoever calls ak_value_set). Keep fn short and non-blocking;
- * it may call any function here. Several callbacks may be registered; each runs once. A callback
- * may not throw (C++) or unwind (other languages): that is caught and ignored.
+ * the thread that sets it: the worker that ran the work, or the thread that calls ak_value_set,
+ * ak_value_fail, ak_value_cancel or ak_pool_stop, or that releases the last caller reference of
+ * an abandoned promise, or that sets an input a failing dependent was waiting for. Keep fn short;
+ * it may call any function here. Several callbacks may be registered; each runs once, in the order
+ * registered. A callback must not throw (C++) or unwind (other languages); should a C++ exception
+ * escape anyway, it is caught and ignored and the other callbacks still run.
  * Returns AK_OK, AK_EINVAL (NULL v or fn), AK_ENOMEM. */
 AK_API int ak_value_on_done(ak_value *v, ak_done_fn fn, void *arg);
 
@@ -341,7 +353,8 @@ AK_API int ak_value_fail(ak_value *v, int code, const char *message);
 AK_API int ak_list_join(ak_value *const *values, size_t n, ak_value **out);
 
 /* An any-list: a value set by the first of the `n` values to be set, with its result (borrowed
- * from that element) or its failure code and message. Returns AK_OK, AK_EINVAL (as for
+ * from that element) or its failure code and message. Among elements already set when the list
+ * is made, the lowest index wins. Returns AK_OK, AK_EINVAL (as for
  * ak_list_join, and n = 0), AK_ENOMEM. */
 AK_API int ak_list_any(ak_value *const *values, size_t n, ak_value **out);
 
@@ -360,7 +373,8 @@ AK_API int ak_list_any_index(const ak_value *any, size_t *index);
  * for a list, the pool of its first element that has one; for a promise (or a list of promises),
  * ak_pool_default(). Works on values already set. The inputs are prev's result, or, when prev is
  * a join list, its elements' results in order. If prev fails, fn never runs and the value fails
- * as described for ak_pool_do_after. If the pool's stop has completed when prev is set, the value
+ * as described for ak_pool_do_after; on a join list the input named is the failed element
+ * ("input <i> failed: <element i's message>"), as the elements are the inputs. If the pool's stop has completed when prev is set, the value
  * fails with AK_ESHUTDOWN. Returns AK_OK, AK_EINVAL (NULL prev, fn or out), AK_ESHUTDOWN, AK_ENOMEM. */
 AK_API int ak_chain(ak_value *prev, ak_fn fn, void *arg, ak_value **out);
 

@@ -50,6 +50,11 @@ Registry& registry() {
   return *r;
 }
 
+unsigned hardware_workers() noexcept {
+  const unsigned n = std::thread::hardware_concurrency();
+  return n == 0 ? 1 : (n > AK_WORKERS_MAX ? AK_WORKERS_MAX : n);
+}
+
 Worker*& current_worker() noexcept {
   thread_local Worker* worker = nullptr;
   return worker;
@@ -364,7 +369,16 @@ bool Pool::exit_if_surplus(Worker* w) noexcept {
   std::lock_guard<std::mutex> lock(mutex_);
   if (!should_exit(w)) return false;
   move_deque_to_injector(w);  // shrinking never drops queued work
-  w->slot = Worker::Slot::kExiting;
+  // relaxed: quit_ is written under mutex_, which we hold.
+  if (quit_.load(std::memory_order_relaxed)) {
+    w->slot = Worker::Slot::kExiting;  // stop/destroy joins it
+  } else {
+    // Left through a resize: nobody may ever join it (the default pool is never destroyed), so
+    // it detaches itself. The slot is free for a new thread at once: from here on this thread
+    // touches nothing of the Worker, only its reference to the pool.
+    w->thread.detach();
+    w->slot = Worker::Slot::kEmpty;
+  }
   --live_;
   changed_.notify_all();
   return true;
@@ -511,6 +525,8 @@ int Pool::start_worker_locked(unsigned index) {
 }
 
 int Pool::resize(unsigned workers) {
+  if (workers == AK_WORKERS_DEFAULT) workers = hardware_workers();
+  if (workers > kMaxSlots) return AK_EINVAL;
   int rc = AK_OK;
   {
     std::lock_guard<std::mutex> lock(mutex_);

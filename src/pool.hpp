@@ -15,6 +15,9 @@
 
 namespace ak {
 
+// One worker per hardware thread (at least 1, at most AK_WORKERS_MAX).
+unsigned hardware_workers() noexcept;
+
 enum class PoolPhase : uint32_t { kRunning, kStopping, kStopped };
 
 class Pool {
