@@ -611,6 +611,7 @@ int Pool::finish_stop_locked(std::unique_lock<std::mutex>& /*lock*/) {
   phase_.store(PoolPhase::kStopped, std::memory_order_seq_cst);
   quit_.store(true, std::memory_order_seq_cst);
   notifier_.notify(true);
+  changed_.notify_all();  // other stoppers waiting on the condition are done too
   return AK_OK;
 }
 
@@ -663,6 +664,11 @@ int Pool::stop(int how, int64_t timeout_ns) {
     lock.lock();
   }
   for (;;) {
+    // Another stopper may have finished the stop while we waited.
+    if (phase_.load(std::memory_order_relaxed) == PoolPhase::kStopped) {
+      if (self) return AK_OK;
+      break;
+    }
     if (self) {
       // Inside our own work: help until every other worker is idle, then finish.
       lock.unlock();
@@ -705,23 +711,23 @@ int Pool::stop(int how, int64_t timeout_ns) {
 }
 
 void Pool::join_all() noexcept {
-  std::vector<Worker*> joined;
+  // Take each joinable thread out of its slot under the lock, so that concurrent callers (two
+  // stops at once, or stop and destroy) never join the same thread; join outside the lock, since
+  // leaving workers take it. No allocation: this runs where failure cannot be reported.
+  std::thread threads[kMaxSlots];
+  unsigned n = 0;
   {
     std::lock_guard<std::mutex> lock(mutex_);
+    // relaxed: high_ and slots_ are written under mutex_, which we hold.
     const unsigned hi = high_.load(std::memory_order_relaxed);
     for (unsigned i = 0; i < hi; ++i) {
       Worker* w = slots_[i].load(std::memory_order_relaxed);
-      if (w && w->thread.joinable()) joined.push_back(w);
+      if (!w || !w->thread.joinable() || w->thread.get_id() == std::this_thread::get_id()) continue;
+      threads[n++] = std::move(w->thread);
+      w->slot = Worker::Slot::kEmpty;
     }
   }
-  for (Worker* w : joined) {
-    if (w->thread.get_id() == std::this_thread::get_id()) continue;
-    w->thread.join();
-  }
-  std::lock_guard<std::mutex> lock(mutex_);
-  for (Worker* w : joined) {
-    if (!w->thread.joinable()) w->slot = Worker::Slot::kEmpty;
-  }
+  for (unsigned i = 0; i < n; ++i) threads[i].join();
 }
 
 void Pool::destroy() noexcept {

@@ -867,4 +867,36 @@ TEST(PoolStop, CancelFromInsideWorkCancelsQueuedWorkAndTheCallerFinishes) {
   EXPECT_EQ(ran.load(), 0);
 }
 
+// Regression: two threads stopping at once both ran the finish and joined the same worker
+// thread, which hung (found by the Go binding's tests).
+TEST(PoolStop, ConcurrentStopsBothReturnOkAndDestroyAfterwardsWorks) {
+  Watchdog dog("concurrent stops", std::chrono::seconds(120));
+  for (int round = 0; round < static_cast<int>(scaled(50)) + 1; ++round) {
+    Pool pool = make_pool(2);
+    ASSERT_TRUE(pool);
+    std::atomic<int> ran{0};
+    std::vector<Value> queued;
+    for (int i = 0; i < 8; ++i) {
+      ak_value *v = nullptr;
+      ASSERT_EQ(ak_pool_do(pool.get(), work_count, &ran, &v), AK_OK);
+      queued.emplace_back(v);
+    }
+    Rendezvous go(2);
+    int rc_a = -100, rc_b = -100;
+    std::thread a([&] {
+      go.arrive_and_wait();
+      rc_a = ak_pool_stop(pool.get(), AK_STOP_DRAIN, AK_FOREVER);
+    });
+    std::thread b([&] {
+      go.arrive_and_wait();
+      rc_b = ak_pool_stop(pool.get(), AK_STOP_DRAIN, AK_FOREVER);
+    });
+    a.join();
+    b.join();
+    EXPECT_EQ(rc_a, AK_OK);
+    EXPECT_EQ(rc_b, AK_OK);
+    EXPECT_EQ(ran.load(), 8);
+  }  // ak_pool_destroy on a stopped pool
+}
+
 }  // namespace
