@@ -1,5 +1,8 @@
 #include "recycler.hpp"
 
+#include <pthread.h>
+#include <sys/mman.h>
+
 #include <cstdlib>
 #include <mutex>
 #include <new>
@@ -19,14 +22,17 @@ struct FreeBlock {
   FreeBlock* next;
 };
 
-constexpr size_t kBatch = 64;                 // blocks moved between a thread and the global list
-constexpr size_t kSlabBytes = 64 * 1024;      // carved into blocks when everything is in use
+constexpr size_t kBatch = 64;                   // blocks moved between a thread and the global list
+constexpr size_t kRegionBytes = 2u << 20;       // reserved from the system at a time
 
-// Batches of kBatch blocks, each batch a list linked through FreeBlock::next, chained through the
-// second word of its first block.
+// Batches of free blocks, each a list linked through FreeBlock::next and chained to the next
+// batch through the second word of its first block; plus the region blocks are carved from.
+// Carving lazily keeps untouched pages out of the resident set.
 struct Global {
   std::mutex mutex;
   FreeBlock* batches = nullptr;
+  char* region = nullptr;      // next uncarved byte
+  char* region_end = nullptr;
 };
 
 // Made on first use and never destroyed: threads may free blocks during static destruction.
@@ -37,13 +43,15 @@ Global& global() {
 
 FreeBlock*& batch_link(FreeBlock* first) { return reinterpret_cast<FreeBlock**>(first)[1]; }
 
+// One thread-local object (trivially destructible, so usable until the thread's very end): one
+// TLS lookup per call in a shared library.
 struct Cache {
   FreeBlock* head = nullptr;
   size_t count = 0;
+  bool registered = false;  // the exit hook below is armed for this thread
+  bool dead = false;        // the thread is ending: bypass the cache
 };
-
-thread_local Cache tl_cache;         // trivially destructible: safe to touch until thread exit
-thread_local bool tl_cache_dead = false;
+thread_local Cache tl_cache;
 
 void give_batch(FreeBlock* first) {
   Global& g = global();
@@ -52,80 +60,107 @@ void give_batch(FreeBlock* first) {
   g.batches = first;
 }
 
-// Hands the thread's blocks to the global list when the thread ends.
-struct CacheFlusher {
-  ~CacheFlusher() {
-    tl_cache_dead = true;
-    while (tl_cache.head) {
-      FreeBlock* first = tl_cache.head;
-      FreeBlock* last = first;
-      size_t n = 1;
-      while (n < kBatch && last->next) { last = last->next; ++n; }
-      tl_cache.head = last->next;
-      last->next = nullptr;
-      give_batch(first);
+// At thread exit, hand the thread's blocks to the global list (a pthread key destructor, so the
+// fast path carries no C++ thread_local guard).
+void flush_at_exit(void*) {
+  Cache& c = tl_cache;
+  c.dead = true;
+  while (c.head) {
+    FreeBlock* first = c.head;
+    FreeBlock* last = first;
+    size_t n = 1;
+    while (n < kBatch && last->next) {
+      last = last->next;
+      ++n;
     }
-    tl_cache.count = 0;
+    c.head = last->next;
+    last->next = nullptr;
+    give_batch(first);
   }
-};
-thread_local CacheFlusher tl_flusher;
+  c.count = 0;
+}
 
-void refill() {
+pthread_key_t exit_key() {
+  static pthread_key_t key = [] {
+    pthread_key_t k;
+    if (pthread_key_create(&k, &flush_at_exit) != 0) throw std::bad_alloc();
+    return k;
+  }();
+  return key;
+}
+
+void arm_exit_hook(Cache& c) {
+  pthread_setspecific(exit_key(), &c);  // any non-null value makes the destructor run
+  c.registered = true;
+}
+
+void refill(Cache& c) {
+  if (!c.registered) arm_exit_hook(c);
   Global& g = global();
-  {
-    std::lock_guard<std::mutex> lock(g.mutex);
-    if (g.batches) {
-      FreeBlock* first = g.batches;
-      g.batches = batch_link(first);
-      size_t n = 0;
-      for (FreeBlock* b = first; b; b = b->next) ++n;
-      tl_cache.head = first;
-      tl_cache.count = n;
-      return;
-    }
+  std::lock_guard<std::mutex> lock(g.mutex);
+  if (g.batches) {
+    FreeBlock* first = g.batches;
+    g.batches = batch_link(first);
+    size_t n = 0;
+    for (FreeBlock* b = first; b; b = b->next) ++n;
+    c.head = first;
+    c.count = n;
+    return;
   }
-  void* slab = std::aligned_alloc(64, kSlabBytes);
-  if (!slab) throw std::bad_alloc();
-  auto* bytes = static_cast<char*>(slab);
+  if (g.region == g.region_end) {
+    void* mem = mmap(nullptr, kRegionBytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
+                     -1, 0);
+    if (mem == MAP_FAILED) throw std::bad_alloc();
+    g.region = static_cast<char*>(mem);  // page aligned, so every block is 64-byte aligned
+    g.region_end = g.region + kRegionBytes;
+  }
   FreeBlock* head = nullptr;
-  for (size_t off = kSlabBytes; off >= kBlockSize; off -= kBlockSize) {
-    auto* b = reinterpret_cast<FreeBlock*>(bytes + off - kBlockSize);
+  size_t n = 0;
+  for (; n < kBatch && g.region != g.region_end; ++n) {
+    auto* b = reinterpret_cast<FreeBlock*>(g.region);
+    g.region += kBlockSize;
     b->next = head;
     head = b;
   }
-  tl_cache.head = head;
-  tl_cache.count = kSlabBytes / kBlockSize;
+  c.head = head;
+  c.count = n;
 }
 
 }  // namespace
 
 void* block_alloc() {
-  if (tl_cache_dead) return ::operator new(kBlockSize, std::align_val_t{64});
-  (void)&tl_flusher;  // odr-use: makes the flusher exist for this thread
-  if (!tl_cache.head) refill();
-  FreeBlock* b = tl_cache.head;
-  tl_cache.head = b->next;
-  --tl_cache.count;
+  Cache& c = tl_cache;
+  if (c.dead) return ::operator new(kBlockSize, std::align_val_t{64});
+  if (!c.head) refill(c);
+  FreeBlock* b = c.head;
+  c.head = b->next;
+  --c.count;
   return b;
 }
 
 void block_free(void* p) noexcept {
   auto* b = static_cast<FreeBlock*>(p);
-  if (tl_cache_dead) {  // thread is ending: straight to the global list as a batch of one
+  Cache& c = tl_cache;
+  if (c.dead) {  // thread is ending: straight to the global list as a batch of one
     b->next = nullptr;
     give_batch(b);
     return;
   }
-  (void)&tl_flusher;
-  b->next = tl_cache.head;
-  tl_cache.head = b;
-  if (++tl_cache.count >= 2 * kBatch) {
+  b->next = c.head;
+  c.head = b;
+  if (++c.count >= 2 * kBatch) {
+    if (!c.registered) {
+      try {
+        arm_exit_hook(c);
+      } catch (...) {  // no key: the blocks stay with this thread's cache, which still works
+      }
+    }
     // Move kBatch blocks (the most recently freed stay hot here).
-    FreeBlock* keep_last = tl_cache.head;
+    FreeBlock* keep_last = c.head;
     for (size_t i = 1; i < kBatch; ++i) keep_last = keep_last->next;
     FreeBlock* first = keep_last->next;
     keep_last->next = nullptr;
-    tl_cache.count = kBatch;
+    c.count = kBatch;
     give_batch(first);
   }
 }
