@@ -1,0 +1,3 @@
+module asynckit.dev/go/asynckit
+
+go 1.22
