@@ -154,15 +154,22 @@ int Pool::submit(ak_fn fn, void* arg, Node** out) {
       throw;
     }
     w->counters.submitted.add();
+    notify_work();
   } else {
+    // The task may run, and destroy this pool from inside, before we are done with the pool
+    // here: hold a reference across the push and the wake-up. (Our own workers need none: the
+    // worker thread holds one.)
+    retain();
     if (!injector_.push(t)) {
+      release();
       discard_unshared(t);
       return AK_ESHUTDOWN;
     }
     // relaxed: statistics only.
     ext_submitted_.fetch_add(1, std::memory_order_relaxed);
+    notify_work();
+    release();
   }
-  notify_work();
   *out = t;
   return AK_OK;
 }
