@@ -12,6 +12,7 @@
 #include <system_error>
 #include <thread>
 
+#include "fault.hpp"
 #include "node.hpp"
 #include "pool.hpp"
 #include "recycler.hpp"
@@ -43,6 +44,7 @@ ak_pool* as_handle(Pool* p) { return reinterpret_cast<ak_pool*>(p); }
 bool valid_timeout(int64_t t) { return t >= 0 || t == AK_FOREVER; }
 
 int make_pool(unsigned workers, const char* name, bool is_default, Pool** out) {
+  if (ak::fault::should_fail()) return AK_ENOMEM;
   auto* pool = new Pool(workers, name, is_default);
   const int rc = pool->start(workers);
   if (rc != AK_OK) {
@@ -226,7 +228,9 @@ AK_API int ak_task_fail(ak_task* t, int code, const char* fmt, ...) {
   va_copy(again, args);
   const int len = std::vsnprintf(nullptr, 0, fmt, args);
   va_end(args);
-  char* text = len >= 0 ? static_cast<char*>(std::malloc(static_cast<size_t>(len) + 1)) : nullptr;
+  char* text = len >= 0 && !ak::fault::should_fail()
+                   ? static_cast<char*>(std::malloc(static_cast<size_t>(len) + 1))
+                   : nullptr;
   if (text) std::vsnprintf(text, static_cast<size_t>(len) + 1, fmt, again);
   va_end(again);
   if (text) {

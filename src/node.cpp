@@ -9,6 +9,7 @@
 
 #include <fmt/format.h>
 
+#include "fault.hpp"
 #include "futex.hpp"
 #include "pool.hpp"
 #include "recycler.hpp"
@@ -60,6 +61,7 @@ void fire(Node* n) noexcept {
 }
 
 char* copy_string(const char* s) noexcept {
+  if (fault::should_fail()) return nullptr;
   const size_t len = std::strlen(s);
   auto* copy = static_cast<char*>(std::malloc(len + 1));
   if (copy) std::memcpy(copy, s, len + 1);
@@ -346,6 +348,7 @@ void notify_listener(Listener* l) noexcept {
 
 Node* make_list(Kind kind, ak_value* const* values, size_t n, bool user) {
   const size_t bytes = sizeof(ListExt) + n * (sizeof(Node*) + sizeof(void*) + sizeof(Listener));
+  if (fault::should_fail()) throw std::bad_alloc();
   void* mem = ::operator new(bytes);
   Node* list;
   try {

@@ -12,6 +12,7 @@
 
 #include <fmt/format.h>
 
+#include "fault.hpp"
 #include "recycler.hpp"
 
 namespace ak {
@@ -502,6 +503,7 @@ int Pool::start_worker_locked(unsigned index) {
   // relaxed: slots are written only under mutex_, which we hold.
   Worker* w = slots_[index].load(std::memory_order_relaxed);
   if (!w) {
+    if (fault::should_fail()) return AK_ENOMEM;
     w = new Worker;
     w->pool = this;
     w->index = index;
@@ -520,6 +522,7 @@ int Pool::start_worker_locked(unsigned index) {
   }
   retain();  // the thread's reference
   try {
+    if (fault::should_fail()) throw std::system_error(std::make_error_code(std::errc::resource_unavailable_try_again));
     w->thread = std::thread(&Pool::thread_entry, this, w);
   } catch (...) {
     // relaxed: we still hold the caller's reference, so this cannot be the last.

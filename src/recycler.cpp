@@ -1,5 +1,7 @@
 #include "recycler.hpp"
 
+#include "fault.hpp"
+
 #include <pthread.h>
 #include <sys/mman.h>
 
@@ -11,7 +13,10 @@ namespace ak {
 
 #ifdef AK_NO_RECYCLE
 
-void* block_alloc() { return ::operator new(kBlockSize, std::align_val_t{64}); }
+void* block_alloc() {
+  if (fault::should_fail()) throw std::bad_alloc();
+  return ::operator new(kBlockSize, std::align_val_t{64});
+}
 void block_free(void* p) noexcept { ::operator delete(p, std::align_val_t{64}); }
 
 #else
@@ -129,6 +134,7 @@ void refill(Cache& c) {
 }  // namespace
 
 void* block_alloc() {
+  if (fault::should_fail()) throw std::bad_alloc();
   Cache& c = tl_cache;
   if (c.dead) return ::operator new(kBlockSize, std::align_val_t{64});
   if (!c.head) refill(c);
