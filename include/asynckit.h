@@ -211,7 +211,8 @@ AK_API int ak_pool_resize(ak_pool *p, unsigned workers);
 AK_API unsigned ak_pool_workers(const ak_pool *p);
 
 /* Writes a snapshot of the pool's counters into *out, of which the caller sets out->size first.
- * Counters are read without stopping the pool, so they may be mutually a little out of step.
+ * Counters are read without stopping the pool, so they may be mutually a little out of step; a
+ * task is counted (completed, failed, cancelled) before its value is published.
  * Returns AK_OK, AK_EINVAL (NULL p or out, out->size smaller than the first version). */
 AK_API int ak_pool_stats(const ak_pool *p, ak_stats *out);
 
@@ -317,7 +318,9 @@ AK_API int ak_value_on_done(ak_value *v, ak_done_fn fn, void *arg);
  * (AK_ESTATE). AK_EINVAL for NULL. */
 AK_API int ak_value_cancel(ak_value *v);
 
-/* Adds a reference. NULL is ignored. */
+/* Adds a caller reference. NULL is ignored. A promise counts as abandoned only once every caller
+ * reference is released, including those added here: a binding that keeps a promise for its own
+ * bookkeeping should not retain it, or it will never be abandoned. */
 AK_API void ak_value_retain(ak_value *v);
 
 /* Drops a reference; the last one frees the value and its result (with the result's free_fn).
@@ -369,13 +372,16 @@ AK_API ak_value *ak_list_at(const ak_value *list, size_t i);
  * or set by ak_value_cancel), AK_EINVAL (NULL arguments, not an any-list). */
 AK_API int ak_list_any_index(const ak_value *any, size_t *index);
 
-/* Continues `prev`: fn runs once prev is set, on prev's pool: the pool that runs (or will run) it;
+/* Continues `prev`: fn runs once prev is set, on prev's pool: the pool that runs (or ran) it;
  * for a list, the pool of its first element that has one; for a promise (or a list of promises),
- * ak_pool_default(). Works on values already set. The inputs are prev's result, or, when prev is
- * a join list, its elements' results in order. If prev fails, fn never runs and the value fails
- * as described for ak_pool_do_after; on a join list the input named is the failed element
- * ("input <i> failed: <element i's message>"), as the elements are the inputs. If the pool's stop has completed when prev is set, the value
- * fails with AK_ESHUTDOWN. Returns AK_OK, AK_EINVAL (NULL prev, fn or out), AK_ESHUTDOWN, AK_ENOMEM. */
+ * ak_pool_default(). Works on values already set. The task holds its own reference to prev until
+ * it has run (or failed); the caller's reference is untouched. The inputs are prev's result, or,
+ * when prev is a join list, its elements' results in order. If prev fails, fn never runs and the
+ * value fails as described for ak_pool_do_after; on a join list the input named is the failed
+ * element ("input <i> failed: <element i's message>"), as the elements are the inputs. If that
+ * pool's stop has completed when prev is set, the value fails with AK_ESHUTDOWN.
+ * Returns AK_OK, AK_EINVAL (NULL prev, fn or out), AK_ESHUTDOWN (the pool is stopped, or was
+ * destroyed), AK_ENOMEM. */
 AK_API int ak_chain(ak_value *prev, ak_fn fn, void *arg, ak_value **out);
 
 /* Like ak_chain, on the pool `p` of the caller's choosing. Returns as ak_chain, and AK_EINVAL for

@@ -430,8 +430,10 @@ void on_dep_done(Node* t) noexcept {
       }
     } catch (...) {
     }
-    if (fail_from(t, kWaiting, code, msg.empty() ? nullptr : msg.c_str())) {
-      pool->count(Pool::Stat::kFailed);
+    if (claim(t, kWaiting)) {
+      set_failure(t, code, msg.empty() ? nullptr : msg.c_str());
+      pool->count(Pool::Stat::kFailed);  // before waiters wake
+      publish(t);
     }
     t->dep = nullptr;
     release_internal(d);
@@ -470,8 +472,12 @@ int cancel_node(Node* n) noexcept {
     if (phase == kWaiting || phase == kQueued) {
       if (!claim(n, phase)) continue;  // it moved on under us: look again
       set_failure(n, AK_ECANCELED, "cancelled");
+      if (n->kind == Kind::kTask) {
+        // Count before publishing: a waiter that wakes may read the statistics at once.
+        n->pool->count(Pool::Stat::kCancelled);
+        if (phase == kQueued) n->pool->note_cancelled_in_queue();
+      }
       publish(n);
-      if (n->kind == Kind::kTask) n->pool->count(Pool::Stat::kCancelled);
       return AK_OK;  // a queued task is skipped when taken; a waiting one when its input comes
     }
     if (phase == kRunning) {

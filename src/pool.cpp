@@ -228,8 +228,13 @@ void Pool::notify_work() noexcept {
 }
 
 void Pool::fail_unrunnable(Node* t, int code, const char* why) noexcept {
-  if (fail_from(t, kQueued, code, why)) {
-    count(code == AK_ECANCELED ? Stat::kCancelled : Stat::kFailed);
+  if (claim(t, kQueued)) {
+    set_failure(t, code, why);
+    count(code == AK_ECANCELED ? Stat::kCancelled : Stat::kFailed);  // before waiters wake
+    publish(t);
+  } else {
+    // relaxed: statistics only. It was cancelled while queued and is now out of the queue.
+    stale_queued_.fetch_sub(1, std::memory_order_relaxed);
   }
   if (Node* d = t->dep) {
     t->dep = nullptr;
@@ -245,6 +250,8 @@ void Pool::run(Worker* w, Node* t) noexcept {
   uint32_t s = t->state.load(std::memory_order_relaxed);
   for (;;) {
     if (phase_of(s) != kQueued) {  // cancelled while queued: its value is already set
+      // relaxed: statistics only.
+      stale_queued_.fetch_sub(1, std::memory_order_relaxed);
       if (Node* d = t->dep) {
         t->dep = nullptr;
         release_internal(d);
@@ -296,11 +303,12 @@ void Pool::run(Worker* w, Node* t) noexcept {
   } else {
     set_failure(t, code, nullptr);
   }
+  // Count before publishing: a waiter that wakes may read the statistics at once.
+  count(code == AK_OK ? Stat::kCompleted : Stat::kFailed);
   const bool outer = !tl_completing;
   tl_completing = true;
   publish(t);
   if (outer) tl_completing = false;
-  count(code == AK_OK ? Stat::kCompleted : Stat::kFailed);
   release_internal(t);  // the pending reference
 }
 
@@ -577,6 +585,13 @@ void Pool::stats(ak_stats* out) const noexcept {
     out->steals += w->counters.steals.get();
     out->queued += static_cast<uint64_t>(w->deque.size());
   }
+  // relaxed: statistics only. Snapshots of the queues and of this count are not taken at one
+  // instant, so clamp rather than report a negative.
+  const int64_t stale = stale_queued_.load(std::memory_order_relaxed);
+  out->queued = stale <= 0 ? out->queued
+                           : (out->queued > static_cast<uint64_t>(stale)
+                                  ? out->queued - static_cast<uint64_t>(stale)
+                                  : 0);
   std::lock_guard<std::mutex> lock(mutex_);
   out->workers = static_cast<unsigned>(live_);
 }

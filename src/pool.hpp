@@ -63,6 +63,13 @@ class Pool {
   }
   void release() noexcept;
 
+  // A task was cancelled while it sat in a queue: it stays there until taken, but no longer counts
+  // as queued work in the statistics.
+  void note_cancelled_in_queue() noexcept {
+    // relaxed: statistics only.
+    stale_queued_.fetch_add(1, std::memory_order_relaxed);
+  }
+
   // Statistics from a thread that may not be one of our workers.
   enum class Stat { kSubmitted, kCompleted, kFailed, kCancelled };
   void count(Stat s) noexcept;
@@ -112,6 +119,7 @@ class Pool {
   int live_ = 0;                          // worker threads running; guarded by mutex_
   mutable std::mutex mutex_;              // resize, stop, thread start and exit
   std::condition_variable changed_;       // a worker parked or left (while stopping)
+  std::atomic<int64_t> stale_queued_{0};  // cancelled tasks still sitting in a queue
   std::atomic<uint64_t> ext_submitted_{0}, ext_completed_{0}, ext_failed_{0}, ext_cancelled_{0};
   std::string name_;
   bool is_default_;

@@ -46,7 +46,8 @@ export PKG_CONFIG_PATH="$libdir/pkgconfig${PKG_CONFIG_PATH:+:$PKG_CONFIG_PATH}"
 export LD_LIBRARY_PATH="$libdir${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
 export ASYNCKIT_LIBRARY="$libdir/libasynckit.so"
 export ASYNCKIT_PREFIX="$prefix"
-for binding in python rust go lua; do
+# (The Lua binding is built and tested by ctest above: bindings/lua is part of the CMake build.)
+for binding in python rust go; do
   script="$root/bindings/$binding/run-tests.sh"
   if [ -x "$script" ] || [ -f "$script" ]; then
     step "binding: $binding"
