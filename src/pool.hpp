@@ -107,20 +107,22 @@ class Pool {
 
   Notifier notifier_;
   Injector<Node> injector_;
+  // Written by outside submitters on every task: a line of its own, away from what workers read.
   alignas(64) std::atomic<uint32_t> refs_{1};
-  std::atomic<unsigned> target_{0};       // workers asked for
+  // Read by workers on every steal and run; written rarely (resize, stop).
+  alignas(64) std::atomic<unsigned> target_{0};       // workers asked for
   std::atomic<unsigned> high_{0};         // slots [0, high_) may hold a worker
   std::atomic<int> parked_{0};            // workers asleep with nothing to do
-  alignas(64) std::atomic<int> searching_{0};  // workers spinning for work before they sleep
   std::atomic<PoolPhase> phase_{PoolPhase::kRunning};
   std::atomic<bool> cancelling_{false};
   std::atomic<bool> quit_{false};         // every worker leaves
-  std::atomic<Worker*> slots_[kMaxSlots] = {};
+  alignas(64) std::atomic<int> searching_{0};  // workers spinning for work before they sleep
+  alignas(64) std::atomic<Worker*> slots_[kMaxSlots] = {};
   int live_ = 0;                          // worker threads running; guarded by mutex_
   mutable std::mutex mutex_;              // resize, stop, thread start and exit
   std::condition_variable changed_;       // a worker parked or left (while stopping)
   std::atomic<int64_t> stale_queued_{0};  // cancelled tasks still sitting in a queue
-  std::atomic<uint64_t> ext_submitted_{0}, ext_completed_{0}, ext_failed_{0}, ext_cancelled_{0};
+  alignas(64) std::atomic<uint64_t> ext_submitted_{0}, ext_completed_{0}, ext_failed_{0}, ext_cancelled_{0};
   std::string name_;
   bool is_default_;
   uint64_t serial_;
