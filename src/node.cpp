@@ -211,7 +211,7 @@ Node* new_node(Kind kind) {
   n->free_fn = nullptr;
   n->message = nullptr;
   n->listeners.store(nullptr, std::memory_order_relaxed);
-  n->next = nullptr;
+  n->next.store(nullptr, std::memory_order_relaxed);  // relaxed: not yet shared
   n->pool = nullptr;
   n->pool_serial = 0;
   n->fn = nullptr;

@@ -67,7 +67,7 @@ struct Node {
   ak_free_fn free_fn;
   char* message;           // malloc'd, or nullptr; see msg_static
   std::atomic<Listener*> listeners;
-  Node* next;              // injection queue link
+  std::atomic<Node*> next; // injection queue link
   Pool* pool;              // task: the pool that runs it (valid only while it is pending)
   uint64_t pool_serial;    // task: that pool's serial, to find it later if it still lives
   ak_fn fn;

@@ -322,11 +322,13 @@ Node* Pool::steal(Worker* w) noexcept {
     Node* batch[kInjectBatch];
     // Half of what waits (at least one), so the other workers find some left to take.
     const size_t want = std::min(kInjectBatch, injector_.size() / 2 + 1);
-    const size_t k = injector_.pop_batch(batch, want);
+    const size_t k = injector_.pop_batch(batch, want, false);  // busy: look elsewhere
     if (k > 0) {
       // Keep FIFO order: the owner pops the last pushed first, so push the later ones first.
       for (size_t j = k - 1; j >= 1; --j) push_local_or_inject(w, batch[j]);
-      if (k > 1) notify_work();  // others may steal the rest
+      // Pass the baton: work is left (in our deque or the queue) and a sleeper may be needed for
+      // it. A producer that saw a searcher skipped its wake-up; we may be that searcher.
+      if (k > 1 || has_work()) notify_work();
       return batch[0];
     }
   }
@@ -345,6 +347,9 @@ Node* Pool::steal(Worker* w) noexcept {
       const StealResult r = v->deque.steal(t);
       if (r == StealResult::kTaken) {
         w->counters.steals.add();
+        // Pass the baton, as above: a worker woken from sleep takes work without searching, so
+        // without this, work left behind could wait while every other worker sleeps.
+        if (has_work()) notify_work();
         return t;
       }
       if (r == StealResult::kLostRace) lost = true;
@@ -433,6 +438,14 @@ void Pool::worker_main(Worker* w) noexcept {
       continue;
     }
     if (exit_if_surplus(w)) return;
+    // At most half the workers (at least one) search at a time; the others sleep at once. More
+    // searchers only take CPU from the threads producing the work (Go and Tokio cap it alike).
+    // relaxed: a soft cap; two workers may both slip in, which is harmless.
+    const int cap = std::max(1, static_cast<int>(target_.load(std::memory_order_relaxed) / 2));
+    if (searching_.load(std::memory_order_relaxed) >= cap) {
+      park(w);
+      continue;
+    }
     // Search for a while before sleeping. While we search, producers skip waking sleepers.
     // seq_cst: Dekker pairing with notify_work() (see below).
     searching_.fetch_add(1, std::memory_order_seq_cst);

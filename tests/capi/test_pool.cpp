@@ -899,4 +899,26 @@ TEST(PoolStop, ConcurrentStopsBothReturnOkAndDestroyAfterwardsWorks) {
   }  // ak_pool_destroy on a stopped pool
 }
 
+// Every worker takes part when the work needs all of them at once: a task taken from a shared
+// queue by a worker that was asleep must not leave the rest queued while the others sleep
+// (regression: the searcher cap stranded the third of three rendezvous tasks).
+TEST(PoolWake, WorkThatNeedsEveryWorkerAtOnceAlwaysGetsThem) {
+  constexpr unsigned kWorkers = 3;
+  Pool pool = make_pool(kWorkers);
+  ASSERT_TRUE(pool);
+  const int rounds = static_cast<int>(scaled(300)) + 1;
+  for (int round = 0; round < rounds; ++round) {
+    Rendezvous meet(static_cast<int>(kWorkers));
+    std::atomic<int> met{0};
+    Work w([&](ak_task *) -> int {
+      if (meet.arrive_and_wait(std::chrono::milliseconds(5000))) met++;
+      return AK_OK;
+    });
+    std::vector<Value> vs;
+    for (unsigned i = 0; i < kWorkers; ++i) vs.push_back(submit(pool.get(), &w));
+    for (auto &v : vs) ASSERT_EQ(settle(v.get()), AK_OK);
+    ASSERT_EQ(met.load(), static_cast<int>(kWorkers)) << "round " << round;
+  }
+}
+
 }  // namespace
