@@ -18,9 +18,9 @@
 namespace ak {
 
 namespace {
-constexpr int kIdleSpins = 64;        // find_work attempts before a worker sleeps
-constexpr int kPauseSpins = 16;       // of which the first ones pause; the rest yield the CPU
-constexpr int kRelaxPerSpin = 32;     // pause instructions between attempts
+constexpr int kIdleSpins = 128;       // find_work attempts before a worker sleeps
+constexpr int kPauseSpins = 64;       // of which the first ones pause; the rest yield the CPU
+constexpr int kRelaxPerSpin = 8;      // pause instructions between attempts
 constexpr size_t kInjectBatch = 64;   // most tasks taken from the injection queue at a time
 
 // Between two attempts to find work: pause briefly at first, then give the CPU to whoever needs
