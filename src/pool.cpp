@@ -37,7 +37,6 @@ void idle_backoff(int round) noexcept {
 // what it unblocked): a continuation pushed now is popped by this worker next, so nobody else
 // needs waking for it.
 thread_local bool tl_completing = false;
-}  // namespace
 
 // Every live pool by serial: lets ak_chain find a finished task's pool without touching freed
 // memory. Made on first use and never destroyed (pools may outlive static destruction).
@@ -50,6 +49,7 @@ Registry& registry() {
   static Registry* r = new Registry;
   return *r;
 }
+}  // namespace
 
 unsigned hardware_workers() noexcept {
   const unsigned n = std::thread::hardware_concurrency();
@@ -430,8 +430,11 @@ void Pool::thread_entry(Pool* pool, Worker* w) noexcept {
 
 void Pool::worker_main(Worker* w) noexcept {
   current_worker() = w;
-  const std::string thread_name = fmt::format("{}-{}", name_, w->index).substr(0, 15);
-  pthread_setname_np(pthread_self(), thread_name.c_str());
+  try {
+    const std::string thread_name = fmt::format("{}-{}", name_, w->index).substr(0, 15);
+    pthread_setname_np(pthread_self(), thread_name.c_str());
+  } catch (...) {  // out of memory for a name: the thread runs unnamed
+  }
   for (;;) {
     if (Node* t = find_work(w)) {
       run(w, t);
