@@ -165,7 +165,7 @@ AK_API int ak_pool_do_after(ak_pool* p, ak_value* const* deps, size_t n, ak_fn f
 }
 
 AK_API int ak_pool_resize(ak_pool* p, unsigned workers) {
-  if (!p || workers > AK_WORKERS_MAX) return AK_EINVAL;
+  if (!p || (workers > AK_WORKERS_MAX && workers != AK_WORKERS_DEFAULT)) return AK_EINVAL;
   return guard([&]() -> int { return as_pool(p)->resize(workers); });
 }
 

@@ -743,7 +743,10 @@ int Pool::stop(int how, int64_t timeout_ns) {
     } else {
       const int64_t left = time_left(deadline);
       if (left == 0) return AK_ETIMEDOUT;
-      changed_.wait_for(lock, std::chrono::nanoseconds(left));
+      // At most an hour per wait: steady_clock::now() + a huge duration would overflow inside
+      // the library (undefined behaviour). The loop waits again as long as needed.
+      constexpr int64_t kMaxSlice = int64_t{3600} * 1000000000;
+      changed_.wait_for(lock, std::chrono::nanoseconds(std::min(left, kMaxSlice)));
     }
   }
   lock.unlock();

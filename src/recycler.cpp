@@ -152,15 +152,20 @@ void block_free(void* p) noexcept {
     give_batch(b);
     return;
   }
+  if (!c.registered) {
+    // A thread may only ever free blocks (a worker releasing what others made): its cache must
+    // still go back to the global list when it ends, or those blocks are lost for good.
+    try {
+      arm_exit_hook(c);
+    } catch (...) {  // no key could be made: hand the block over at once instead of caching it
+      b->next = nullptr;
+      give_batch(b);
+      return;
+    }
+  }
   b->next = c.head;
   c.head = b;
   if (++c.count >= 2 * kBatch) {
-    if (!c.registered) {
-      try {
-        arm_exit_hook(c);
-      } catch (...) {  // no key: the blocks stay with this thread's cache, which still works
-      }
-    }
     // Move kBatch blocks (the most recently freed stay hot here).
     FreeBlock* keep_last = c.head;
     for (size_t i = 1; i < kBatch; ++i) keep_last = keep_last->next;

@@ -921,4 +921,13 @@ TEST(PoolWake, WorkThatNeedsEveryWorkerAtOnceAlwaysGetsThem) {
   }
 }
 
+TEST(PoolResize, WorkersDefaultMeansOneWorkerPerHardwareThread) {
+  Pool pool = make_pool(1);
+  ASSERT_TRUE(pool);
+  unsigned hw = std::thread::hardware_concurrency();
+  if (hw == 0) hw = 1;
+  ASSERT_EQ(ak_pool_resize(pool.get(), AK_WORKERS_DEFAULT), AK_OK);
+  EXPECT_EQ(ak_pool_workers(pool.get()), std::min(hw, AK_WORKERS_MAX));
+}
+
 }  // namespace
