@@ -38,6 +38,17 @@ if [ "${AK_SKIP_SANITIZERS:-0}" != 1 ]; then
     ctest --test-dir "$out/asan" --output-on-failure -j "$jobs"
 fi
 
+if [ "${AK_SKIP_SANITIZERS:-0}" != 1 ]; then
+  step "soak under ThreadSanitizer (${AK_SOAK_SECONDS:-60} s; results checked, RSS must stay flat)"
+  cmake -S "$root/bench/soak" -B "$out/soak-tsan" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+    -DAK_SANITIZE=thread > /dev/null
+  cmake --build "$out/soak-tsan" -j "$jobs"
+  TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1" "$out/soak-tsan/ak_soak" "${AK_SOAK_SECONDS:-60}"
+
+  step "API fuzzer (clang, ASan+UBSan, ${AK_FUZZ_SECONDS:-60} s)"
+  bash "$root/tests/fuzz/run.sh" "$out/fuzz" "${AK_FUZZ_SECONDS:-60}"
+fi
+
 # The bindings run against an installed copy of the release build.
 prefix="$out/prefix"
 cmake --install "$out/release" --prefix "$prefix" > /dev/null
