@@ -124,12 +124,15 @@ class NaivePeer final : public Peer {
   double memory(size_t pending) override {
     NaivePool p(0);
     std::vector<std::future<size_t>> futures(pending);  // touched now, so not counted below
+    // Marginal cost from pending/2 to pending tasks, as for every peer.
+    const size_t half = pending / 2;
+    for (size_t i = 0; i < half; ++i) futures[i] = p.submit([i] { return i; });
     const int64_t rss0 = resident_bytes();
-    burst(p, futures, 0, pending);
+    for (size_t i = half; i < pending; ++i) futures[i] = p.submit([i] { return i; });
     const int64_t rss1 = resident_bytes();
     p.run_pending_here();
     check_burst(futures, 0, pending);
-    return static_cast<double>(rss1 - rss0) / static_cast<double>(pending);
+    return static_cast<double>(rss1 - rss0) / static_cast<double>(pending - half);
   }
 
  private:
