@@ -418,11 +418,9 @@ AK_API int ak_chain(ak_value* prev, ak_fn fn, void* arg, ak_value** out) {
     ak_pool* p = ak_pool_default();
     return p ? ak_chain_on(p, prev, fn, arg, out) : AK_ENOMEM;
   }
-  Pool* pool = Pool::acquire_live(runner->pool_serial);
+  Pool* pool = Pool::find_live(runner->pool_serial);
   if (!pool) return AK_ESHUTDOWN;  // that pool was destroyed
-  const int rc = ak_chain_on(as_handle(pool), prev, fn, arg, out);
-  pool->release();
-  return rc;
+  return ak_chain_on(as_handle(pool), prev, fn, arg, out);
 }
 
 }  // extern "C"

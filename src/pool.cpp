@@ -85,6 +85,30 @@ Pool* Pool::acquire_live(uint64_t serial) noexcept {
   return p;
 }
 
+namespace {
+// The last pool this thread found by serial, with a reference held (see find_live).
+struct FoundPool {
+  uint64_t serial = 0;
+  Pool* pool = nullptr;
+  ~FoundPool() {
+    if (pool) pool->release();
+  }
+};
+thread_local FoundPool tl_found;
+}  // namespace
+
+Pool* Pool::find_live(uint64_t serial) noexcept {
+  FoundPool& f = tl_found;
+  if (f.pool && f.serial == serial) return f.pool;
+  Pool* p = acquire_live(serial);
+  if (!p) return nullptr;
+  Pool* old = f.pool;
+  f.pool = p;
+  f.serial = serial;
+  if (old) old->release();
+  return p;
+}
+
 Pool::~Pool() {
   {
     Registry& r = registry();

@@ -51,6 +51,10 @@ class Pool {
   [[nodiscard]] uint64_t serial() const noexcept { return serial_; }
   // The pool with this serial with a reference taken for the caller, or null if it is gone.
   static Pool* acquire_live(uint64_t serial) noexcept;
+  // The same, borrowed: valid until this thread's next find_live() call. The thread keeps a
+  // reference to the last pool it found, so a run of calls for one pool (building a chain) skips
+  // the registry. A cached pool that was stopped since still refuses work (AK_ESHUTDOWN).
+  static Pool* find_live(uint64_t serial) noexcept;
   [[nodiscard]] bool cancelling() const noexcept {
     // relaxed: a flag polled by work; no data hangs off it.
     return cancelling_.load(std::memory_order_relaxed);
