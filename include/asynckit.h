@@ -374,7 +374,7 @@ AK_API int ak_list_any_index(const ak_value *any, size_t *index);
 
 /* Continues `prev`: fn runs once prev is set, on prev's pool: the pool that runs (or ran) it;
  * for a list, the pool of its first element that has one; for a promise (or a list of promises),
- * ak_pool_default(). Works on values already set. The task holds its own reference to prev until
+ * the default pool (see ak_pool_default). Works on values already set. The task holds its own reference to prev until
  * it has run (or failed); the caller's reference is untouched. The inputs are prev's result, or,
  * when prev is a join list, its elements' results in order. If prev fails, fn never runs and the
  * value fails as described for ak_pool_do_after; on a join list the input named is the failed
