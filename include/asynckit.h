@@ -198,12 +198,12 @@ AK_API int ak_pool_do_after(ak_pool *p, ak_value *const *deps, size_t n, ak_fn f
                             ak_value **out);
 
 /* Asks the pool for `workers` threads (AK_WORKERS_DEFAULT: one per hardware thread). Growing
- * starts threads at once. Shrinking never drops
- * queued work: surplus workers finish their current task, hand their queue to the others and
- * leave. 0 is allowed: work then queues until the pool is resized again. Safe while work runs and
- * is submitted, and from inside the pool's own work.
- * Returns AK_OK, AK_EINVAL (NULL p, workers > AK_WORKERS_MAX), AK_ESHUTDOWN (after ak_pool_stop),
- * AK_ENOMEM (threads could not be started; the pool keeps those it could start). */
+ * starts threads at once. Shrinking never drops queued work: surplus workers finish their current
+ * task, hand their queue to the others and leave. 0 is allowed: work then queues until the pool is
+ * resized again. Safe while work runs and is submitted, and from inside the pool's own work.
+ * Returns AK_OK, AK_EINVAL (NULL p, workers > AK_WORKERS_MAX other than AK_WORKERS_DEFAULT),
+ * AK_ESHUTDOWN (after ak_pool_stop), AK_ENOMEM (threads could not be started; the pool keeps
+ * those it could start). */
 AK_API int ak_pool_resize(ak_pool *p, unsigned workers);
 
 /* The worker count last asked for (by ak_pool_create or ak_pool_resize), with AK_WORKERS_DEFAULT
