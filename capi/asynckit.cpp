@@ -45,8 +45,8 @@ bool valid_timeout(int64_t t) { return t >= 0 || t == AK_FOREVER; }
 
 int make_pool(unsigned workers, const char* name, bool is_default, Pool** out) {
   if (ak::fault::should_fail()) return AK_ENOMEM;
-  auto* pool = new Pool(workers, name, is_default);
-  const int rc = pool->start(workers);
+  auto* pool = new Pool(name, is_default);
+  const int rc = pool->resize(workers);
   if (rc != AK_OK) {
     pool->destroy();
     return rc;

@@ -61,7 +61,7 @@ Worker*& current_worker() noexcept {
   return worker;
 }
 
-Pool::Pool(unsigned /*workers*/, const char* name, bool is_default)
+Pool::Pool(const char* name, bool is_default)
     : name_(name && name[0] ? std::string(name).substr(0, 11) : std::string("ak")),
       is_default_(is_default) {
   Registry& r = registry();
@@ -120,8 +120,6 @@ Pool::~Pool() {
     delete slot.load(std::memory_order_relaxed);
   }
 }
-
-int Pool::start(unsigned workers) { return resize(workers); }
 
 void Pool::release() noexcept {
   // acq_rel: the last release sees every other thread's use of the pool before deleting it.
@@ -229,7 +227,7 @@ void Pool::push_local_or_inject(Worker* w, Node* t) noexcept {
     } catch (...) {  // the deque could not grow: the injection queue needs no allocation
     }
   }
-  if (!injector_.push(t)) fail_unrunnable(t, AK_ESHUTDOWN, "the pool is shut down");
+  if (!injector_.push(t)) fail_unrunnable(t, kQueued, AK_ESHUTDOWN, "the pool is shut down");
 }
 
 void Pool::schedule(Node* t) noexcept {
@@ -251,8 +249,8 @@ void Pool::notify_work() noexcept {
   notifier_.notify_after_fence(false);
 }
 
-void Pool::fail_unrunnable(Node* t, int code, const char* why) noexcept {
-  if (claim(t, kQueued)) {
+void Pool::fail_unrunnable(Node* t, uint32_t from, int code, const char* why) noexcept {
+  if (claim(t, from)) {
     set_failure(t, code, why);
     count(code == AK_ECANCELED ? Stat::kCancelled : Stat::kFailed);  // before waiters wake
     publish(t);
@@ -269,7 +267,7 @@ void Pool::fail_unrunnable(Node* t, int code, const char* why) noexcept {
 
 // --- running ----------------------------------------------------------------------------------
 
-void Pool::run(Worker* w, Node* t) noexcept {
+void Pool::run(Node* t) noexcept {
   // relaxed: the CAS revalidates.
   uint32_t s = t->state.load(std::memory_order_relaxed);
   for (;;) {
@@ -291,13 +289,7 @@ void Pool::run(Worker* w, Node* t) noexcept {
   }
   if (cancelling()) {
     // Stopping with AK_STOP_CANCEL: queued work never runs.
-    uint32_t r = t->state.load(std::memory_order_relaxed);
-    // relaxed: we own the running phase; only flags change under us.
-    while (!t->state.compare_exchange_weak(r, (r & ~kPhaseMask) | kQueued,
-                                           std::memory_order_relaxed)) {
-    }
-    (void)w;
-    fail_unrunnable(t, AK_ECANCELED, "cancelled: the pool is stopping");
+    fail_unrunnable(t, kRunning, AK_ECANCELED, "cancelled: the pool is stopping");
     return;
   }
   int rc;
@@ -404,7 +396,7 @@ bool Pool::should_exit(const Worker* w) const noexcept {
 
 void Pool::move_deque_to_injector(Worker* w) noexcept {
   while (Node* t = w->deque.pop()) {
-    if (!injector_.push(t)) fail_unrunnable(t, AK_ESHUTDOWN, "the pool is shut down");
+    if (!injector_.push(t)) fail_unrunnable(t, kQueued, AK_ESHUTDOWN, "the pool is shut down");
   }
   notifier_.notify(true);
 }
@@ -461,7 +453,7 @@ void Pool::worker_main(Worker* w) noexcept {
   }
   for (;;) {
     if (Node* t = find_work(w)) {
-      run(w, t);
+      run(t);
       continue;
     }
     if (exit_if_surplus(w)) return;
@@ -488,7 +480,7 @@ void Pool::worker_main(Worker* w) noexcept {
     if (found) {
       std::atomic_thread_fence(std::memory_order_seq_cst);
       if (last && has_work()) notifier_.notify_after_fence(false);
-      run(w, found);
+      run(found);
       continue;
     }
     park(w);
@@ -500,7 +492,7 @@ bool Pool::help_until_done(Worker* w, Node* n, int64_t deadline) {
   int idle = 0;
   while (!is_done(n)) {
     if (Node* t = find_work(w)) {
-      run(w, t);
+      run(t);
       idle = 0;
       continue;
     }
@@ -570,7 +562,9 @@ int Pool::start_worker_locked(unsigned index) {
   }
   retain();  // the thread's reference
   try {
-    if (fault::should_fail()) throw std::system_error(std::make_error_code(std::errc::resource_unavailable_try_again));
+    if (fault::should_fail()) {
+      throw std::system_error(std::make_error_code(std::errc::resource_unavailable_try_again));
+    }
     w->thread = std::thread(&Pool::thread_entry, this, w);
   } catch (...) {
     // relaxed: we still hold the caller's reference, so this cannot be the last.
@@ -639,9 +633,10 @@ void Pool::stats(ak_stats* out) const noexcept {
 // --- stopping ---------------------------------------------------------------------------------
 
 void Pool::cancel_queued() noexcept {
+  static constexpr const char kWhy[] = "cancelled: the pool is stopping";
   Node* batch[kInjectBatch];
   while (size_t k = injector_.pop_batch(batch, kInjectBatch)) {
-    for (size_t i = 0; i < k; ++i) fail_unrunnable(batch[i], AK_ECANCELED, "cancelled: the pool is stopping");
+    for (size_t i = 0; i < k; ++i) fail_unrunnable(batch[i], kQueued, AK_ECANCELED, kWhy);
   }
   // Other workers' deques: take everything from the thieves' end. Tasks pushed after this are
   // cancelled by the worker that takes them (run() checks cancelling()).
@@ -654,11 +649,11 @@ void Pool::cancel_queued() noexcept {
       Node* t = nullptr;
       const StealResult r = v->deque.steal(t);
       if (r == StealResult::kEmpty) break;
-      if (r == StealResult::kTaken) fail_unrunnable(t, AK_ECANCELED, "cancelled: the pool is stopping");
+      if (r == StealResult::kTaken) fail_unrunnable(t, kQueued, AK_ECANCELED, kWhy);
     }
   }
   if (self && self->pool == this) {
-    while (Node* t = self->deque.pop()) fail_unrunnable(t, AK_ECANCELED, "cancelled: the pool is stopping");
+    while (Node* t = self->deque.pop()) fail_unrunnable(t, kQueued, AK_ECANCELED, kWhy);
   }
   notifier_.notify(true);
 }
@@ -695,7 +690,7 @@ int Pool::drain_here(int64_t deadline) {
       if (injector_.pop_batch(one, 1) == 1) t = one[0];
     }
     if (!t) break;
-    run(&temp, t);
+    run(t);
     if (deadline >= 0 && time_left(deadline) == 0) {
       rc = AK_ETIMEDOUT;
       break;
@@ -738,7 +733,7 @@ int Pool::stop(int how, int64_t timeout_ns) {
       // Inside our own work: help until every other worker is idle, then finish.
       lock.unlock();
       while (Node* t = find_work(self)) {
-        run(self, t);
+        run(t);
         if (deadline >= 0 && time_left(deadline) == 0) break;
       }
       lock.lock();

@@ -22,13 +22,10 @@ enum class PoolPhase : uint32_t { kRunning, kStopping, kStopped };
 
 class Pool {
  public:
-  Pool(unsigned workers, const char* name, bool is_default);
+  Pool(const char* name, bool is_default);  // no workers yet: resize() starts them
   ~Pool();
   Pool(const Pool&) = delete;
   Pool& operator=(const Pool&) = delete;
-
-  // Starts the initial workers (separate from the constructor so failure can be reported).
-  int start(unsigned workers);
 
   // ak_pool_do: a task with no inputs. Throws std::bad_alloc; returns AK_ESHUTDOWN when refused.
   int submit(ak_fn fn, void* arg, Node** out);
@@ -49,11 +46,10 @@ class Pool {
 
   [[nodiscard]] bool is_default() const noexcept { return is_default_; }
   [[nodiscard]] uint64_t serial() const noexcept { return serial_; }
-  // The pool with this serial with a reference taken for the caller, or null if it is gone.
-  static Pool* acquire_live(uint64_t serial) noexcept;
-  // The same, borrowed: valid until this thread's next find_live() call. The thread keeps a
-  // reference to the last pool it found, so a run of calls for one pool (building a chain) skips
-  // the registry. A cached pool that was stopped since still refuses work (AK_ESHUTDOWN).
+  // The pool with this serial, or null if it is gone. Borrowed: valid until this thread's next
+  // find_live() call. The thread keeps a reference to the last pool it found, so a run of calls
+  // for one pool (building a chain) skips the registry. A cached pool that was stopped since
+  // still refuses work (AK_ESHUTDOWN).
   static Pool* find_live(uint64_t serial) noexcept;
   [[nodiscard]] bool cancelling() const noexcept {
     // relaxed: a flag polled by work; no data hangs off it.
@@ -80,7 +76,7 @@ class Pool {
 
   // Worker side.
   Node* find_work(Worker* w) noexcept;
-  void run(Worker* w, Node* t) noexcept;
+  void run(Node* t) noexcept;  // on the calling worker (current_worker())
   bool has_work() const noexcept;
   // A worker (w) waits inside work for n, running other work meanwhile.
   bool help_until_done(Worker* w, Node* n, int64_t deadline);
@@ -90,6 +86,8 @@ class Pool {
   void notify_work() noexcept;
 
  private:
+  // The pool with this serial with a reference taken for the caller, or null if it is gone.
+  static Pool* acquire_live(uint64_t serial) noexcept;
   static void thread_entry(Pool* pool, Worker* w) noexcept;
   void worker_main(Worker* w) noexcept;
   void push_local_or_inject(Worker* w, Node* t) noexcept;
@@ -104,7 +102,9 @@ class Pool {
   int start_worker_locked(unsigned index);
   void join_all() noexcept;
   void move_deque_to_injector(Worker* w) noexcept;
-  void fail_unrunnable(Node* t, int code, const char* why) noexcept;
+  // Fails a task taken out of a queue (phase `from`: queued, or just claimed as running) without
+  // running its work, and drops what it held. If it was cancelled while queued, only drops.
+  void fail_unrunnable(Node* t, uint32_t from, int code, const char* why) noexcept;
   void cancel_queued() noexcept;  // AK_STOP_CANCEL: fail everything queued, from any thread
 
   static constexpr unsigned kMaxSlots = AK_WORKERS_MAX;
@@ -126,7 +126,9 @@ class Pool {
   mutable std::mutex mutex_;              // resize, stop, thread start and exit
   std::condition_variable changed_;       // a worker parked or left (while stopping)
   std::atomic<int64_t> stale_queued_{0};  // cancelled tasks still sitting in a queue
-  alignas(64) std::atomic<uint64_t> ext_submitted_{0}, ext_completed_{0}, ext_failed_{0}, ext_cancelled_{0};
+  // Counted by threads that are not our workers.
+  alignas(64) std::atomic<uint64_t> ext_submitted_{0}, ext_completed_{0}, ext_failed_{0},
+      ext_cancelled_{0};
   std::string name_;
   bool is_default_;
   uint64_t serial_;

@@ -17,7 +17,9 @@ struct Node;
 struct OwnedCounter {
   std::atomic<uint64_t> v{0};
   // relaxed: a statistic; readers accept a slightly stale snapshot.
-  void add(uint64_t d = 1) noexcept { v.store(v.load(std::memory_order_relaxed) + d, std::memory_order_relaxed); }
+  void add(uint64_t d = 1) noexcept {
+    v.store(v.load(std::memory_order_relaxed) + d, std::memory_order_relaxed);
+  }
   [[nodiscard]] uint64_t get() const noexcept { return v.load(std::memory_order_relaxed); }
 };
 
