@@ -5,8 +5,8 @@
 #
 #   bench/run.sh [BUILD_DIR] [ak_bench options...]
 #
-# BUILD_DIR defaults to build-bench next to the source tree. With --quick or --only the table is
-# only printed: RESULTS.md keeps the last full run. Set AK_BENCH_JOBS to change build parallelism
+# BUILD_DIR defaults to build-bench next to the source tree. With --quick, --only or --help the
+# output is only printed: RESULTS.md keeps the last full run. Set AK_BENCH_JOBS to change build parallelism
 # (default: nproc).
 set -euo pipefail
 
@@ -20,7 +20,7 @@ fi
 
 partial=0
 for arg in "$@"; do
-  case "$arg" in --quick|--only) partial=1 ;; esac
+  case "$arg" in --quick|--only|--help|-h) partial=1 ;; esac
 done
 
 generator=()
