@@ -66,14 +66,29 @@ double process_cpu_seconds() noexcept {
   return secs(ru.ru_utime) + secs(ru.ru_stime);
 }
 
-int64_t resident_bytes() {
-  std::FILE* f = std::fopen("/proc/self/statm", "r");
-  if (!f) fail("cannot open /proc/self/statm");
-  long long size = 0, resident = 0;
-  const int got = std::fscanf(f, "%lld %lld", &size, &resident);
+namespace {
+int64_t read_rss_bytes() {
+  std::FILE* f = std::fopen("/proc/self/smaps_rollup", "r");
+  if (!f) fail("cannot open /proc/self/smaps_rollup");
+  char line[256];
+  long long kib = -1;
+  while (std::fgets(line, sizeof line, f)) {
+    if (std::sscanf(line, "Rss: %lld kB", &kib) == 1) break;
+  }
   std::fclose(f);
-  if (got != 2) fail("cannot parse /proc/self/statm");
-  return static_cast<int64_t>(resident) * sysconf(_SC_PAGESIZE);
+  if (kib < 0) fail("no Rss line in /proc/self/smaps_rollup");
+  return static_cast<int64_t>(kib) * 1024;
+}
+}  // namespace
+
+// smaps_rollup walks the page tables, so it counts exactly the pages mapped now; statm reads
+// counters the kernel keeps per CPU and sums approximately. The first reading is thrown away:
+// the kernel counts before the reader's own code (sscanf's pages) is first faulted in, which
+// would otherwise be charged to whatever happens between the first and second reading.
+int64_t resident_bytes() {
+  static const int64_t warm_up = read_rss_bytes();
+  (void)warm_up;
+  return read_rss_bytes();
 }
 
 void sleep_seconds(double seconds) {

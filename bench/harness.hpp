@@ -31,7 +31,7 @@ std::string label();
 // CPU seconds (user + system) used so far by every thread of this process (getrusage).
 double process_cpu_seconds() noexcept;
 
-// Resident memory of this process in bytes (/proc/self/statm, second field).
+// Resident memory of this process in bytes (Rss of /proc/self/smaps_rollup: exact, not batched).
 int64_t resident_bytes();
 
 // Sleeps the calling thread for `seconds` of wall time (resuming after signals).
