@@ -30,8 +30,9 @@ struct FreeBlock {
 constexpr size_t kBatch = 64;                   // blocks moved between a thread and the global list
 constexpr size_t kRegionBytes = 2u << 20;       // reserved from the system at a time
 
-// Batches of free blocks, each a list linked through FreeBlock::next and chained to the next
-// batch through the second word of its first block; plus the region blocks are carved from.
+// Batches of free blocks, each a list linked through FreeBlock::next, chained to the next batch
+// through the second word of its first block and counted in the third (so taking a batch reads
+// one block, not all of them); plus the region blocks are carved from.
 // Carving lazily keeps untouched pages out of the resident set.
 struct Global {
   std::mutex mutex;
@@ -47,6 +48,8 @@ Global& global() {
 }
 
 FreeBlock*& batch_link(FreeBlock* first) { return reinterpret_cast<FreeBlock**>(first)[1]; }
+size_t& batch_count(FreeBlock* first) { return reinterpret_cast<size_t*>(first)[2]; }
+static_assert(kBlockSize >= 3 * sizeof(void*), "a free block holds three words");
 
 // One thread-local object (trivially destructible, so usable until the thread's very end): one
 // TLS lookup per call in a shared library.
@@ -58,7 +61,9 @@ struct Cache {
 };
 thread_local Cache tl_cache;
 
-void give_batch(FreeBlock* first) {
+// `first` heads a list of `n` blocks.
+void give_batch(FreeBlock* first, size_t n) {
+  batch_count(first) = n;
   Global& g = global();
   std::lock_guard<std::mutex> lock(g.mutex);
   batch_link(first) = g.batches;
@@ -80,7 +85,7 @@ void flush_at_exit(void*) {
     }
     c.head = last->next;
     last->next = nullptr;
-    give_batch(first);
+    give_batch(first, n);
   }
   c.count = 0;
 }
@@ -106,10 +111,8 @@ void refill(Cache& c) {
   if (g.batches) {
     FreeBlock* first = g.batches;
     g.batches = batch_link(first);
-    size_t n = 0;
-    for (FreeBlock* b = first; b; b = b->next) ++n;
     c.head = first;
-    c.count = n;
+    c.count = batch_count(first);
     return;
   }
   if (g.region == g.region_end) {
@@ -141,6 +144,10 @@ void* block_alloc() {
   FreeBlock* b = c.head;
   c.head = b->next;
   --c.count;
+  // The next block is likely cold (freed long ago, or by another thread): start fetching it now,
+  // for writing, so the caller's work on this block overlaps the miss instead of waiting on it
+  // at the next call. Prefetching a null pointer is harmless.
+  __builtin_prefetch(c.head, 1);
   return b;
 }
 
@@ -149,7 +156,7 @@ void block_free(void* p) noexcept {
   Cache& c = tl_cache;
   if (c.dead) {  // thread is ending: straight to the global list as a batch of one
     b->next = nullptr;
-    give_batch(b);
+    give_batch(b, 1);
     return;
   }
   if (!c.registered) {
@@ -159,7 +166,7 @@ void block_free(void* p) noexcept {
       arm_exit_hook(c);
     } catch (...) {  // no key could be made: hand the block over at once instead of caching it
       b->next = nullptr;
-      give_batch(b);
+      give_batch(b, 1);
       return;
     }
   }
@@ -172,7 +179,7 @@ void block_free(void* p) noexcept {
     FreeBlock* first = keep_last->next;
     keep_last->next = nullptr;
     c.count = kBatch;
-    give_batch(first);
+    give_batch(first, kBatch);
   }
 }
 
