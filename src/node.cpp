@@ -191,10 +191,11 @@ bool claim(Node* n, uint32_t from) noexcept {
   return false;
 }
 
-void publish(Node* n) noexcept {
+void publish(Node* n, uint32_t from) noexcept {
   // seq_cst: release makes the outcome visible to whoever sees kDone; seq_cst also orders it
-  // against the join's any_failed flag (Dekker pairing in on_join_elem).
-  const uint32_t old = n->state.fetch_add(kDone - kCompleting, std::memory_order_seq_cst);
+  // against the join's any_failed flag (Dekker pairing in on_join_elem). An add, not a store:
+  // flags set meanwhile (sleepers, cancel) are kept.
+  const uint32_t old = n->state.fetch_add(kDone - from, std::memory_order_seq_cst);
   if (old & kSleepersFlag) futex_wake(n->state, INT_MAX);
   fire(n);
 }

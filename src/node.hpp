@@ -115,7 +115,9 @@ inline bool is_done(const Node* n) {
 // outcome and calls publish(). False if the phase was not `from`.
 bool claim(Node* n, uint32_t from) noexcept;
 // Marks a claimed node kDone, wakes sleepers and fires listeners. Caller holds a reference.
-void publish(Node* n) noexcept;
+// `from` is the phase it is in: kCompleting after claim(), or kRunning for a task whose work just
+// returned on this thread (no other thread moves a running task on, so it needs no claim).
+void publish(Node* n, uint32_t from = kCompleting) noexcept;
 
 // --- lifetime ---------------------------------------------------------------------------------
 Node* new_node(Kind kind);  // refs = one caller reference; throws std::bad_alloc

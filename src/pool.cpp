@@ -311,7 +311,6 @@ void Pool::run(Node* t) noexcept {
     t->dep = nullptr;
     release_internal(d);
   }
-  claim(t, kRunning);  // only this thread moves a running task on
   if (code == AK_OK) {
     t->status = AK_OK;
   } else if (t->message) {
@@ -323,7 +322,7 @@ void Pool::run(Node* t) noexcept {
   count(code == AK_OK ? Stat::kCompleted : Stat::kFailed);
   const bool outer = !tl_completing;
   tl_completing = true;
-  publish(t);
+  publish(t, kRunning);  // only this thread moves a running task on: no claim needed
   if (outer) tl_completing = false;
   release_internal(t);  // the pending reference
 }
