@@ -70,10 +70,12 @@ char* copy_string(const char* s) noexcept {
 
 void destroy(Node* n) noexcept {
   if (n->result && n->free_fn) {
+    const bool completing = set_completing(false);  // user code: it may block
     try {
       n->free_fn(n->result);
     } catch (...) {  // a C++ free function that throws: nothing to report to, keep going
     }
+    set_completing(completing);
   }
   if (n->message && !n->msg_static) std::free(n->message);
   if (n->kind == Kind::kJoin || n->kind == Kind::kAny) {
@@ -317,15 +319,18 @@ void notify_listener(Listener* l) noexcept {
     case ListenKind::kCallback: {
       auto* cb = static_cast<CallbackListener*>(l);
       Node* watched = cb->target;
-      // The callback may block or set other values: run it outside this thread's firing loop.
+      // The callback may block or set other values: run it outside this thread's firing loop
+      // and outside the completion of the task that fired it.
       Listener* saved_pending = tl_pending;
       const bool saved_firing = tl_firing;
       tl_pending = nullptr;
       tl_firing = false;
+      const bool saved_completing = set_completing(false);
       try {
         cb->fn(as_value(watched), cb->arg);
       } catch (...) {  // documented: a throwing callback is ignored
       }
+      set_completing(saved_completing);
       tl_pending = saved_pending;
       tl_firing = saved_firing;
       cb->~CallbackListener();

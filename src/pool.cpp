@@ -34,8 +34,7 @@ void idle_backoff(int round) noexcept {
 }
 
 // True while this thread runs the completion of a task (publishing its value and scheduling
-// what it unblocked): a continuation pushed now is popped by this worker next, so nobody else
-// needs waking for it.
+// what it unblocked): the first continuation made ready now is run by this worker next.
 thread_local bool tl_completing = false;
 
 // Every live pool by serial: lets ak_chain find a finished task's pool without touching freed
@@ -50,6 +49,12 @@ Registry& registry() {
   return *r;
 }
 }  // namespace
+
+bool set_completing(bool on) noexcept {
+  const bool was = tl_completing;
+  tl_completing = on;
+  return was;
+}
 
 unsigned hardware_workers() noexcept {
   const unsigned n = std::thread::hardware_concurrency();
@@ -235,8 +240,15 @@ void Pool::schedule(Node* t) noexcept {
   // acquire: as in submit(). Our own workers only push locally while the pool still runs work.
   const bool own = w && w->pool == this &&
                    phase_.load(std::memory_order_acquire) != PoolPhase::kStopped;
+  if (own && tl_completing && !w->next) {
+    // The first continuation of the task this worker just ran: it runs here next, before
+    // anything in the deque, and stays out of thieves' reach (a chain stays on one core, and a
+    // push, a pop and a wake-up are saved). The slot is emptied by this worker's next
+    // find_work(), which follows the completion without user code in between.
+    w->next = t;
+    return;
+  }
   push_local_or_inject(own ? w : nullptr, t);
-  if (own && tl_completing && w->deque.size() <= 1) return;  // we pop it next
   notify_work();
 }
 
@@ -327,8 +339,19 @@ void Pool::run(Node* t) noexcept {
   release_internal(t);  // the pending reference
 }
 
+namespace {
+// The worker's own work, newest first: its continuation slot, then its deque.
+Node* take_local(Worker* w) noexcept {
+  if (Node* t = w->next) {
+    w->next = nullptr;
+    return t;
+  }
+  return w->deque.pop();
+}
+}  // namespace
+
 Node* Pool::find_work(Worker* w) noexcept {
-  if (Node* t = w->deque.pop()) return t;
+  if (Node* t = take_local(w)) return t;
   return steal(w);
 }
 
@@ -393,8 +416,8 @@ bool Pool::should_exit(const Worker* w) const noexcept {
          w->index >= target_.load(std::memory_order_relaxed);
 }
 
-void Pool::move_deque_to_injector(Worker* w) noexcept {
-  while (Node* t = w->deque.pop()) {
+void Pool::move_local_work_to_injector(Worker* w) noexcept {
+  while (Node* t = take_local(w)) {
     if (!injector_.push(t)) fail_unrunnable(t, kQueued, AK_ESHUTDOWN, "the pool is shut down");
   }
   notifier_.notify(true);
@@ -404,7 +427,7 @@ bool Pool::exit_if_surplus(Worker* w) noexcept {
   if (!should_exit(w)) return false;
   std::lock_guard<std::mutex> lock(mutex_);
   if (!should_exit(w)) return false;
-  move_deque_to_injector(w);  // shrinking never drops queued work
+  move_local_work_to_injector(w);  // shrinking never drops queued work
   // relaxed: quit_ is written under mutex_, which we hold.
   if (quit_.load(std::memory_order_relaxed)) {
     w->slot = Worker::Slot::kExiting;  // stop/destroy joins it
@@ -652,7 +675,7 @@ void Pool::cancel_queued() noexcept {
     }
   }
   if (self && self->pool == this) {
-    while (Node* t = self->deque.pop()) fail_unrunnable(t, kQueued, AK_ECANCELED, kWhy);
+    while (Node* t = take_local(self)) fail_unrunnable(t, kQueued, AK_ECANCELED, kWhy);
   }
   notifier_.notify(true);
 }
@@ -683,7 +706,7 @@ int Pool::drain_here(int64_t deadline) {
   current = &temp;
   int rc = AK_OK;
   for (;;) {
-    Node* t = temp.deque.pop();
+    Node* t = take_local(&temp);
     if (!t) {
       Node* one[1];
       if (injector_.pop_batch(one, 1) == 1) t = one[0];
@@ -695,7 +718,7 @@ int Pool::drain_here(int64_t deadline) {
       break;
     }
   }
-  move_deque_to_injector(&temp);
+  move_local_work_to_injector(&temp);
   current = saved;
   // relaxed: statistics only.
   ext_submitted_.fetch_add(temp.counters.submitted.get(), std::memory_order_relaxed);

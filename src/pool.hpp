@@ -20,6 +20,11 @@ unsigned hardware_workers() noexcept;
 
 enum class PoolPhase : uint32_t { kRunning, kStopping, kStopped };
 
+// Whether this thread is completing a task it ran (publishing its value and making its
+// continuations ready); returns the previous setting. User code called from there (done
+// callbacks, free functions) runs with it cleared, since it may block: see Pool::schedule.
+bool set_completing(bool on) noexcept;
+
 class Pool {
  public:
   Pool(const char* name, bool is_default);  // no workers yet: resize() starts them
@@ -101,7 +106,7 @@ class Pool {
   int finish_stop_locked(std::unique_lock<std::mutex>& lock);
   int start_worker_locked(unsigned index);
   void join_all() noexcept;
-  void move_deque_to_injector(Worker* w) noexcept;
+  void move_local_work_to_injector(Worker* w) noexcept;
   // Fails a task taken out of a queue (phase `from`: queued, or just claimed as running) without
   // running its work, and drops what it held. If it was cancelled while queued, only drops.
   void fail_unrunnable(Node* t, uint32_t from, int code, const char* why) noexcept;

@@ -33,6 +33,9 @@ struct Worker {
   Pool* pool = nullptr;
   unsigned index = 0;
   WorkDeque<Node*> deque;
+  // A continuation this worker made ready while completing a task, run next by this worker and
+  // by no other (see Pool::schedule). Touched only by the owning thread.
+  Node* next = nullptr;
   WorkerCounters counters;
   uint64_t rng = 0;  // victim selection
   std::thread thread;

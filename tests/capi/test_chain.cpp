@@ -209,6 +209,49 @@ TEST(Chain, LongChainOfContinuationsComputesInOrder) {
   EXPECT_EQ(a.runs.load(), kLinks);
 }
 
+// A done-callback runs on the worker that completed the value. If it makes a continuation ready
+// and then blocks until that continuation has run, another worker must be able to run it: the
+// continuation may not be kept back for the blocked worker.
+struct BlockingCallback {
+  ak_value *promise = nullptr;
+  Event continuation_ran;
+  Event finished;
+  std::atomic<bool> saw_run{false};
+};
+void set_promise_then_wait(ak_value * /*v*/, void *arg) {
+  auto *b = static_cast<BlockingCallback *>(arg);
+  EXPECT_EQ(ak_value_set(b->promise, iv(1), nullptr), AK_OK);
+  b->saw_run = b->continuation_ran.wait();
+  b->finished.set();
+}
+
+TEST(Chain, ContinuationMadeReadyByABlockingDoneCallbackRunsOnAnotherWorker) {
+  Event gate;
+  BlockingCallback b;
+  Work cont([&](ak_task *) -> int {
+    b.continuation_ran.set();
+    return AK_OK;
+  });
+  Work first([&](ak_task *) -> int { return gate.wait() ? AK_OK : 100; });
+  Pool pool = make_pool(2);
+  ASSERT_TRUE(pool);
+  OpenOnExit open{&gate, &b.continuation_ran};
+  Value promise = make_promise();
+  ASSERT_TRUE(promise);
+  b.promise = promise.get();
+  ak_value *c = nullptr;
+  ASSERT_EQ(ak_chain_on(pool.get(), promise.get(), run_work, &cont, &c), AK_OK);
+  Value continuation(c);
+  Value v = submit(pool.get(), &first);
+  ASSERT_TRUE(v);
+  // Registered while `first` is still running, so the callback runs on the worker completing it.
+  ASSERT_EQ(ak_value_on_done(v.get(), set_promise_then_wait, &b), AK_OK);
+  gate.set();
+  ASSERT_TRUE(b.finished.wait());
+  EXPECT_TRUE(b.saw_run.load()) << "the continuation waited for the blocked worker";
+  EXPECT_EQ(settle(continuation.get()), AK_OK);
+}
+
 TEST(Chain, ContinuationHoldsItsOwnReferenceToItsInput) {
   Event gate;
   Work w([&](ak_task *t) -> int {
