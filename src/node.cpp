@@ -443,7 +443,7 @@ void on_dep_done(Node* t) noexcept {
     }
     t->dep = nullptr;
     release_internal(d);
-    pool->release();
+    pool->release_waiting();
     release_internal(t);  // the reference held while the task was pending
     return;
   }
@@ -461,12 +461,12 @@ void on_dep_done(Node* t) noexcept {
   }
   if (queued) {
     pool->schedule(t);  // the pending reference now travels with the queued task
-    pool->release();
+    pool->release_waiting();
     return;
   }
   t->dep = nullptr;
   release_internal(d);
-  pool->release();
+  pool->release_waiting();
   release_internal(t);
 }
 

@@ -126,9 +126,56 @@ Pool::~Pool() {
   }
 }
 
-void Pool::release() noexcept {
+void Pool::release() noexcept { release_many(1); }
+
+void Pool::release_many(uint32_t n) noexcept {
   // acq_rel: the last release sees every other thread's use of the pool before deleting it.
-  if (refs_.fetch_sub(1, std::memory_order_acq_rel) == 1) delete this;
+  if (refs_.fetch_sub(n, std::memory_order_acq_rel) == n) delete this;
+}
+
+namespace {
+constexpr uint32_t kBankBatch = 64;  // references a bank takes from a pool at a time
+
+// References to one pool held by this thread for the tasks it makes wait (see retain_waiting).
+struct RefBank {
+  Pool* pool = nullptr;
+  uint32_t credits = 0;
+  ~RefBank() { empty_out(); }
+  void empty_out() noexcept {
+    Pool* p = pool;
+    const uint32_t n = credits;
+    pool = nullptr;
+    credits = 0;
+    if (p && n) p->release_many(n);  // may free the pool
+  }
+};
+thread_local RefBank tl_bank;
+}  // namespace
+
+void Pool::retain_waiting() noexcept {
+  RefBank& b = tl_bank;
+  if (b.pool == this && b.credits > 0) {
+    --b.credits;
+    return;
+  }
+  if (b.pool != this) b.empty_out();
+  // relaxed: the caller holds a reference, so the count is not zero.
+  refs_.fetch_add(kBankBatch, std::memory_order_relaxed);
+  b.pool = this;
+  b.credits = kBankBatch - 1;
+}
+
+void Pool::release_waiting() noexcept {
+  RefBank& b = tl_bank;
+  if (b.pool == nullptr) b.pool = this;  // keep it: this thread is likely to bank for it again
+  if (b.pool != this) {
+    release();
+    return;
+  }
+  if (++b.credits < 2 * kBankBatch) return;
+  b.credits -= kBankBatch;
+  // release: as in release_many(); the bank still holds kBankBatch, so this is never the last.
+  refs_.fetch_sub(kBankBatch, std::memory_order_release);
 }
 
 void Pool::count(Stat s) noexcept {
@@ -217,7 +264,7 @@ int Pool::submit_after(Node* dep, bool spread, ak_fn fn, void* arg, Node** out) 
   t->dep = dep;
   t->spread = spread ? 1 : 0;
   t->dep_link = Listener{nullptr, t, 0, ListenKind::kDep};
-  retain();  // a waiting task keeps the pool's memory alive until it is queued or failed
+  retain_waiting();  // a waiting task keeps the pool's memory alive until it is queued or failed
   count(Stat::kSubmitted);
   *out = t;
   if (!add_listener(dep, &t->dep_link)) on_dep_done(t);

@@ -61,12 +61,21 @@ class Pool {
     return cancelling_.load(std::memory_order_relaxed);
   }
 
-  // Reference count: the handle, each live worker thread, each task waiting for its inputs.
+  // Reference count: the handle, each live worker thread, each task waiting for its inputs, and
+  // the references threads keep in their banks (below).
   void retain() noexcept {
     // relaxed: the caller already holds a reference.
     refs_.fetch_add(1, std::memory_order_relaxed);
   }
   void release() noexcept;
+  // The reference a task holds while it waits for its inputs, taken when it is made (the caller
+  // holds a reference) and dropped once it is queued or failed. Both go through a per-thread bank
+  // of references to one pool, so building or completing a chain makes no read-modify-write on
+  // the pool's count per task. A thread's bank keeps the pool's memory (not its workers) until
+  // the thread banks for another pool or ends.
+  void retain_waiting() noexcept;
+  void release_waiting() noexcept;
+  void release_many(uint32_t n) noexcept;
 
   // A task was cancelled while it sat in a queue: it stays there until taken, but no longer counts
   // as queued work in the statistics.
