@@ -4,12 +4,19 @@
 // A sleeper follows prepare_wait() -> recheck its condition -> commit_wait() or cancel_wait().
 // A waker publishes its work first, then calls notify(). Either the waker sees the sleeper's
 // announcement (and bumps the epoch it sleeps on), or the sleeper's recheck sees the work.
+//
+// One 32-bit word holds it all, so each step is one atomic operation and the futex sleeps on it:
+// bit 0, a one-wake on its way (see notify_after_fence); bits 1-11, the number of announced
+// sleepers (at most AK_WORKERS_MAX: a worker waits in one place at a time); bits 12-31, the epoch.
+// A sleeper's key is the epoch its announcement saw, read by the same operation: a notify that
+// counted the sleeper always bumps the epoch past its key, so it cannot sleep through it.
 #pragma once
 
 #include <atomic>
 #include <climits>
 #include <cstdint>
 
+#include "asynckit.h"
 #include "futex.hpp"
 
 namespace ak {
@@ -20,10 +27,9 @@ class Notifier {
   [[nodiscard]] uint32_t prepare_wait() noexcept {
     // seq_cst RMW + fence: Dekker pairing with the fence in notify(); the caller's recheck that
     // follows must not be reordered before this announcement.
-    state_.fetch_add(kWaiter, std::memory_order_seq_cst);
+    const uint32_t s = state_.fetch_add(kWaiter, std::memory_order_seq_cst);
     std::atomic_thread_fence(std::memory_order_seq_cst);
-    // acquire: pairs with the release bump in notify(), so a later key compare is ordered.
-    return epoch_.load(std::memory_order_acquire);
+    return s >> kEpochShift;
   }
 
   // The recheck found something to do: withdraw the announcement.
@@ -33,12 +39,19 @@ class Notifier {
   // 0: no sleep). Returns true if a notify() happened since prepare_wait() (false: timed out, or
   // woken spuriously).
   bool commit_wait(uint32_t key, int64_t timeout_ns) noexcept {
-    // acquire: see the work published before the bump we may observe.
-    if (timeout_ns != 0 && epoch_.load(std::memory_order_acquire) == key) {
-      futex_wait(epoch_, key, timeout_ns);
+    const int64_t deadline = deadline_after(timeout_ns);
+    for (;;) {
+      // acquire: see the work published before a bump we observe.
+      const uint32_t s = state_.load(std::memory_order_acquire);
+      if ((s >> kEpochShift) != key) break;
+      const int64_t left = time_left(deadline);
+      if (left == 0) break;
+      // The kernel sleeps only while the whole word is s: another sleeper coming or going makes
+      // it return at once, and the loop looks again.
+      futex_wait(state_, s, left);
     }
     // acquire: as above.
-    const bool notified = epoch_.load(std::memory_order_acquire) != key;
+    const bool notified = (state_.load(std::memory_order_acquire) >> kEpochShift) != key;
     leave();
     return notified;
   }
@@ -52,37 +65,41 @@ class Notifier {
 
   // notify() for callers that already issued the seq_cst fence after publishing their work.
   //
-  // Waking one is skipped while an earlier one-wake is still on its way (kPending): the thread it
-  // reaches, or any other that stops waiting first, clears the flag and then looks for work, so
-  // it finds ours (see leave()). Without this, every publication between the wake-up and the
-  // moment the woken thread runs again (microseconds) made a futex system call of its own.
+  // Waking one is skipped while an earlier one-wake is still on its way (kPending): every sleeper
+  // counted when it was sent has a key older than its bump, so it does not sleep through it; it
+  // leaves, clearing the flag, and then looks for work, so it finds ours (see leave()). Without
+  // this, every publication between the wake-up and the moment the woken thread runs again
+  // (microseconds) made a futex system call of its own.
   void notify_after_fence(bool all) noexcept {
     // relaxed: ordered by the caller's fence; the CAS below revalidates.
     uint32_t s = state_.load(std::memory_order_relaxed);
-    if (s < kWaiter) return;  // nobody waits
-    if (!all) {
-      do {
-        if (s < kWaiter || (s & kPending)) return;
-        // relaxed: the flag guards only the system call; the epoch bump publishes.
-      } while (!state_.compare_exchange_weak(s, s | kPending, std::memory_order_relaxed));
-    }
-    // release: a sleeper that sees the new epoch also sees the work published before it.
-    epoch_.fetch_add(1, std::memory_order_release);
-    futex_wake(epoch_, all ? INT_MAX : 1);
+    uint32_t next;
+    do {
+      if ((s & kWaiterMask) == 0) return;  // nobody waits
+      if (!all && (s & kPending)) return;  // a wake-up is on its way
+      next = (s + kEpochOne) | (all ? 0 : kPending);
+      // release: a sleeper that sees the new epoch also sees the work published before it.
+    } while (!state_.compare_exchange_weak(s, next, std::memory_order_release,
+                                           std::memory_order_relaxed));
+    futex_wake(state_, all ? INT_MAX : 1);
   }
 
   // True if anyone announced an intent to sleep (a hint for callers that want to skip work).
   [[nodiscard]] bool has_waiters() const noexcept {
     // relaxed: a hint only.
-    return state_.load(std::memory_order_relaxed) >= kWaiter;
+    return (state_.load(std::memory_order_relaxed) & kWaiterMask) != 0;
   }
 
  private:
-  static constexpr uint32_t kPending = 1;  // a one-wake is on its way
-  static constexpr uint32_t kWaiter = 2;   // one announced sleeper (the count is state_ >> 1)
+  static constexpr uint32_t kPending = 1;            // a one-wake is on its way
+  static constexpr uint32_t kWaiter = 2;             // one announced sleeper
+  static constexpr uint32_t kWaiterMask = 0xffe;     // bits 1-11: up to 2047 sleepers
+  static constexpr uint32_t kEpochShift = 12;
+  static constexpr uint32_t kEpochOne = uint32_t{1} << kEpochShift;
+  static_assert(AK_WORKERS_MAX <= (kWaiterMask >> 1), "the sleeper count must fit its bits");
 
-  // One waiter less, and any wake-up on its way has arrived. The flag is cleared together with
-  // the count, so it is never left set with nobody waiting to clear it.
+  // One sleeper less, and any wake-up on its way has arrived. The flag is cleared together with
+  // the count, so it is never left set with nobody counted to clear it.
   void leave() noexcept {
     // relaxed: the fence below orders what follows.
     uint32_t s = state_.load(std::memory_order_relaxed);
@@ -95,8 +112,8 @@ class Notifier {
     std::atomic_thread_fence(std::memory_order_seq_cst);
   }
 
-  alignas(64) std::atomic<uint32_t> epoch_{0};
-  alignas(64) std::atomic<uint32_t> state_{0};  // waiters * kWaiter | kPending
+  // Epoch, sleeper count and flag (see the top of the file); the futex word.
+  alignas(64) std::atomic<uint32_t> state_{0};
 };
 
 }  // namespace ak

@@ -558,14 +558,24 @@ void Pool::worker_main(Worker* w) noexcept {
 
 bool Pool::help_until_done(Worker* w, Node* n, int64_t deadline) {
   bool hooked = false;
+  bool slept = false;  // we announced ourselves on the notifier at least once
   int idle = 0;
+  // Leaving the notifier may have taken a wake-up meant for work that was published meanwhile
+  // (see Notifier::notify_after_fence). Unlike a parked worker, we may now return to the work
+  // that waited instead of looking for more: pass the wake-up on if work is waiting.
+  auto hand_on = [&] {
+    if (slept && has_work()) notify_work();
+  };
   while (!is_done(n)) {
     if (Node* t = find_work(w)) {
       run(t);
       idle = 0;
       continue;
     }
-    if (deadline >= 0 && time_left(deadline) == 0) return is_done(n);
+    if (deadline >= 0 && time_left(deadline) == 0) {
+      hand_on();
+      return is_done(n);
+    }
     if (++idle < kIdleSpins) {
       idle_backoff(idle);
       continue;
@@ -595,6 +605,7 @@ bool Pool::help_until_done(Worker* w, Node* n, int64_t deadline) {
       }
     }
     const uint32_t key = notifier_.prepare_wait();
+    slept = true;
     if (is_done(n) || has_work()) {
       notifier_.cancel_wait();
       continue;
@@ -603,6 +614,7 @@ bool Pool::help_until_done(Worker* w, Node* n, int64_t deadline) {
     if (!hooked && (left < 0 || left > 1000000)) left = 1000000;  // no listener: poll every ms
     notifier_.commit_wait(key, left);
   }
+  hand_on();
   return true;
 }
 

@@ -112,6 +112,39 @@ void derive(Node &n, const std::vector<Node> &nodes, const std::vector<size_t> &
   n.value = s % kMod;
 }
 
+// ---- bursts from one outside thread ------------------------------------------------------------
+
+// One outside thread submits small bursts and waits for each, so the workers go to sleep and are
+// woken again thousands of times while submissions race their wake-ups. A wake-up lost on the way
+// strands a task with every worker asleep: its wait then times out. (A notifier that read a
+// sleeper's key apart from its announcement stranded one every 5-10 s of this loop: a stress
+// test, likely but not certain to catch such a bug in one run.)
+TEST(Stress, OutsideBurstsWithSleepingWorkersStrandNoTask) {
+  const size_t rounds = scaled(60000);
+  constexpr size_t kBurst = 100;
+  Pool pool = make_pool(2);
+  ASSERT_TRUE(pool);
+  std::vector<ak_value *> vals(kBurst, nullptr);
+  size_t stranded = 0;
+  for (size_t r = 0; r < rounds && stranded == 0; ++r) {
+    for (size_t i = 0; i < kBurst; ++i) {
+      ASSERT_EQ(ak_pool_do(pool.get(), work_f, iv(static_cast<intptr_t>(i)), &vals[i]), AK_OK);
+    }
+    for (size_t i = 0; i < kBurst; ++i) {
+      void *res = nullptr;
+      const int rc = ak_value_get(vals[i], 10 * kSecond, &res);
+      if (rc == AK_ETIMEDOUT) {
+        ++stranded;
+      } else {
+        EXPECT_EQ(rc, AK_OK);
+        EXPECT_EQ(vi(res), f(static_cast<intptr_t>(i)));
+      }
+    }
+    for (ak_value *v : vals) ak_value_release(v);
+  }
+  EXPECT_EQ(stranded, 0u) << "a task stayed queued while every worker slept";
+}
+
 TEST(Stress, RandomChainsAndJoinsGiveTheirCheckedResults) {
   const uint32_t sd = seed();
   SCOPED_TRACE("AK_STRESS_SEED=" + std::to_string(sd));
