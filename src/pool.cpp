@@ -53,6 +53,10 @@ Registry& registry() {
 bool set_completing(bool on) noexcept {
   const bool was = tl_completing;
   tl_completing = on;
+  if (!on) {
+    Worker* w = current_worker();
+    if (w && w->next) w->pool->share_kept(w);
+  }
   return was;
 }
 
@@ -290,12 +294,20 @@ void Pool::schedule(Node* t) noexcept {
   if (own && tl_completing && !w->next) {
     // The first continuation of the task this worker just ran: it runs here next, before
     // anything in the deque, and stays out of thieves' reach (a chain stays on one core, and a
-    // push, a pop and a wake-up are saved). The slot is emptied by this worker's next
-    // find_work(), which follows the completion without user code in between.
+    // push, a pop and a wake-up are saved). This worker's next find_work() empties the slot; if
+    // user code runs first (a done-callback of the same task, a free function), it is moved to
+    // the deque before that code runs (set_completing).
     w->next = t;
     return;
   }
   push_local_or_inject(own ? w : nullptr, t);
+  notify_work();
+}
+
+void Pool::share_kept(Worker* w) noexcept {
+  Node* t = w->next;
+  w->next = nullptr;
+  push_local_or_inject(w, t);
   notify_work();
 }
 

@@ -23,6 +23,8 @@ enum class PoolPhase : uint32_t { kRunning, kStopping, kStopped };
 // Whether this thread is completing a task it ran (publishing its value and making its
 // continuations ready); returns the previous setting. User code called from there (done
 // callbacks, free functions) runs with it cleared, since it may block: see Pool::schedule.
+// Clearing it also moves a continuation this worker kept for itself to its deque and wakes a
+// worker for it, so a callback that blocks cannot hold it back from the others.
 bool set_completing(bool on) noexcept;
 
 class Pool {
@@ -98,6 +100,9 @@ class Pool {
   // Work was published: wake a sleeping worker unless one is already searching for work (it will
   // find it, or wake another before it stops searching).
   void notify_work() noexcept;
+  // Moves the continuation worker w kept for itself (if any) to its deque, where others can take
+  // it, and wakes one for it.
+  void share_kept(Worker* w) noexcept;
 
  private:
   // The pool with this serial with a reference taken for the caller, or null if it is gone.

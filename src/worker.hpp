@@ -33,8 +33,8 @@ struct Worker {
   Pool* pool = nullptr;
   unsigned index = 0;
   WorkDeque<Node*> deque;
-  // A continuation this worker made ready while completing a task, run next by this worker and
-  // by no other (see Pool::schedule). Touched only by the owning thread.
+  // A continuation this worker made ready while completing a task, run next by this worker (see
+  // Pool::schedule; moved to the deque if user code runs first). Touched only by the owner.
   Node* next = nullptr;
   WorkerCounters counters;
   uint64_t rng = 0;  // victim selection

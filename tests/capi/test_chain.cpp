@@ -252,6 +252,43 @@ TEST(Chain, ContinuationMadeReadyByABlockingDoneCallbackRunsOnAnotherWorker) {
   EXPECT_EQ(settle(continuation.get()), AK_OK);
 }
 
+// Same, when the continuation hangs off the very value whose callback blocks: the worker
+// completing it readies the continuation first (it was registered first), then runs the callback.
+TEST(Chain, ContinuationReadiedBeforeABlockingCallbackOfTheSameValueRunsOnAnotherWorker) {
+  Event gate, continuation_ran, finished;
+  std::atomic<bool> saw_run{false};
+  Work cont([&](ak_task *) -> int {
+    continuation_ran.set();
+    return AK_OK;
+  });
+  Work first([&](ak_task *) -> int { return gate.wait() ? AK_OK : 100; });
+  struct Blocker {
+    Event *ran, *finished;
+    std::atomic<bool> *saw;
+  } blocker{&continuation_ran, &finished, &saw_run};
+  Pool pool = make_pool(2);
+  ASSERT_TRUE(pool);
+  OpenOnExit open{&gate, &continuation_ran};
+  Value v = submit(pool.get(), &first);
+  ASSERT_TRUE(v);
+  ak_value *c = nullptr;
+  ASSERT_EQ(ak_chain(v.get(), run_work, &cont, &c), AK_OK);
+  Value continuation(c);
+  ASSERT_EQ(ak_value_on_done(
+                v.get(),
+                [](ak_value *, void *arg) {
+                  auto *b = static_cast<Blocker *>(arg);
+                  *b->saw = b->ran->wait();
+                  b->finished->set();
+                },
+                &blocker),
+            AK_OK);
+  gate.set();
+  ASSERT_TRUE(finished.wait());
+  EXPECT_TRUE(saw_run.load()) << "the continuation waited for the blocked worker";
+  EXPECT_EQ(settle(continuation.get()), AK_OK);
+}
+
 TEST(Chain, ContinuationHoldsItsOwnReferenceToItsInput) {
   Event gate;
   Work w([&](ak_task *t) -> int {
