@@ -144,7 +144,11 @@ constexpr uint32_t kBankBatch = 64;  // references a bank takes from a pool at a
 struct RefBank {
   Pool* pool = nullptr;
   uint32_t credits = 0;
-  ~RefBank() { empty_out(); }
+  bool dead = false;  // the thread is ending (a later thread_local destructor releasing values)
+  ~RefBank() {
+    empty_out();
+    dead = true;
+  }
   void empty_out() noexcept {
     Pool* p = pool;
     const uint32_t n = credits;
@@ -162,6 +166,10 @@ void Pool::retain_waiting() noexcept {
     --b.credits;
     return;
   }
+  if (b.dead) {
+    retain();
+    return;
+  }
   if (b.pool != this) b.empty_out();
   // relaxed: the caller holds a reference, so the count is not zero.
   refs_.fetch_add(kBankBatch, std::memory_order_relaxed);
@@ -171,7 +179,7 @@ void Pool::retain_waiting() noexcept {
 
 void Pool::release_waiting() noexcept {
   RefBank& b = tl_bank;
-  if (b.pool == nullptr) b.pool = this;  // keep it: this thread is likely to bank for it again
+  if (b.pool == nullptr && !b.dead) b.pool = this;  // keep it: likely to bank for it again
   if (b.pool != this) {
     release();
     return;
