@@ -4,10 +4,10 @@
 //   ak_bench [--reps N] [--quick] [--only NAME[,NAME...]] [--workers N] [--timeout SECONDS]
 //
 // idle and memory run each sample in a fresh child process (this program, re-executed with
-// --child), so that getrusage and /proc/self/smaps_rollup see one runtime alone and no earlier workload
-// has warmed its allocator. Every workload checks its results; a wrong one ends the program with
-// status 1, a run that does not finish within --timeout with status 3. Targets that are not met
-// do not change the exit status: this is a measurement, not a timing gate.
+// --child), so that getrusage and /proc/self/smaps_rollup see one runtime alone and no earlier
+// workload has warmed its allocator. Every workload checks its results; a wrong one ends the
+// program with status 1, a run that does not finish within --timeout with status 3. Targets that
+// are not met do not change the exit status: this is a measurement, not a timing gate.
 #include <spawn.h>
 #include <sys/wait.h>
 #include <unistd.h>

@@ -6,8 +6,8 @@
 #   bench/run.sh [BUILD_DIR] [ak_bench options...]
 #
 # BUILD_DIR defaults to build-bench next to the source tree. With --quick, --only or --help the
-# output is only printed: RESULTS.md keeps the last full run. Set AK_BENCH_JOBS to change build parallelism
-# (default: nproc).
+# output is only printed: RESULTS.md keeps the last full run. Set AK_BENCH_JOBS to change build
+# parallelism (default: nproc).
 set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
