@@ -24,6 +24,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "asynckit_version.h" /* AK_VERSION_* and AK_ABI_VERSION, see "Version" below */
+
 /* ---------------------------------------------------------------------------------------------
  * Export macro
  * ------------------------------------------------------------------------------------------- */
@@ -52,17 +54,17 @@ extern "C" {
 /* ---------------------------------------------------------------------------------------------
  * Version
  *
- * The product version below moves with every release. The binary interface has its own major
- * number, AK_ABI_VERSION, which is the SONAME (libasynckit.so.<AK_ABI_VERSION>) and changes only
- * when a released function or struct changes incompatibly (which this project avoids: a changed
- * signature becomes a new _v2 function instead).
+ * asynckit_version.h (generated from the project's one version source, project(VERSION) in
+ * CMakeLists.txt, and installed beside this header) defines AK_VERSION_MAJOR, AK_VERSION_MINOR,
+ * AK_VERSION_PATCH, AK_VERSION_NUMBER (MAJOR * 10000 + MINOR * 100 + PATCH), AK_VERSION_STRING
+ * ("MAJOR.MINOR.PATCH") and AK_ABI_VERSION.
+ *
+ * The SONAME is libasynckit.so.<AK_ABI_VERSION>, and AK_ABI_VERSION is AK_VERSION_MAJOR: within
+ * one major version the binary interface only grows (functions, status codes and fields of the
+ * size-versioned structs are appended; a changed signature becomes a new _v2 function), so a
+ * program built against x.y runs with any x.z, z >= y. Only an incompatible change, which this
+ * project avoids, moves the major version, and with it the SONAME. 0.x is held to the same rule.
  * ------------------------------------------------------------------------------------------- */
-#define AK_VERSION_MAJOR 0
-#define AK_VERSION_MINOR 1
-#define AK_VERSION_PATCH 0
-#define AK_VERSION_NUMBER (AK_VERSION_MAJOR * 10000 + AK_VERSION_MINOR * 100 + AK_VERSION_PATCH)
-#define AK_VERSION_STRING "0.1.0"
-#define AK_ABI_VERSION 1
 
 /* The product version of the loaded library as "MAJOR.MINOR.PATCH". Static storage; never NULL.
  * Compare with AK_VERSION_STRING to tell the loaded library from the one you compiled against. */

@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
-# The built library is ABI-compatible with the committed baseline (tests/abi/libasynckit.so.1.abi, made
+# The built library is ABI-compatible with the committed baseline (tests/abi/libasynckit.so.<ABI major>.abi, made
 # with abidw from libabigail). Added functions are fine; a removed function or a changed
 # signature or public struct layout fails. After an intended compatible addition, refresh the
 # baseline with: abidw --headers-dir include --no-corpus-path --no-show-locs \
-#   --out-file tests/abi/libasynckit.so.1.abi build/libasynckit.so
+#   --out-file tests/abi/libasynckit.so.<ABI major>.abi build/libasynckit.so
 set -uo pipefail
 baseline=$1
 lib=$2

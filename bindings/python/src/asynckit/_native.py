@@ -31,7 +31,7 @@ AK_STOP_DRAIN = 0
 AK_STOP_CANCEL = 1
 AK_WORKERS_MAX = 1024
 
-ABI_VERSION = 1  # the SONAME major this binding was written against
+ABI_VERSION = 0  # the SONAME major this binding was written against
 
 # --- callback types ---------------------------------------------------------------------------
 # Pointers arrive in Python as int (or None for NULL); this package passes small integer ids as
@@ -108,7 +108,7 @@ _HOW_TO_FIX = (
     "Build and install the C library (cmake -S . -B build && cmake --build build && "
     "cmake --install build), then either make it findable by the loader (ldconfig, or "
     "LD_LIBRARY_PATH on Linux, DYLD_LIBRARY_PATH on macOS, PATH on Windows) or point "
-    "ASYNCKIT_LIBRARY at the file itself, e.g. ASYNCKIT_LIBRARY=/path/to/libasynckit.so.1"
+    "ASYNCKIT_LIBRARY at the file itself, e.g. ASYNCKIT_LIBRARY=/path/to/libasynckit.so.0"
 )
 
 

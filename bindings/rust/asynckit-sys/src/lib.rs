@@ -22,7 +22,7 @@ pub const AK_VERSION_PATCH: c_uint = 0;
 pub const AK_VERSION_NUMBER: c_uint =
     AK_VERSION_MAJOR * 10000 + AK_VERSION_MINOR * 100 + AK_VERSION_PATCH;
 pub const AK_VERSION_STRING: &str = "0.1.0";
-pub const AK_ABI_VERSION: c_uint = 1;
+pub const AK_ABI_VERSION: c_uint = 0;
 
 // ---------------------------------------------------------------------------------------------
 // Status codes (AK_STATUS_MAP). Never renumbered; new ones are only appended.

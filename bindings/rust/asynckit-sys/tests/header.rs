@@ -20,8 +20,13 @@ fn header_path() -> PathBuf {
     }
 }
 
+/// asynckit.h followed by the generated asynckit_version.h it includes (installed beside it).
 fn header() -> String {
-    std::fs::read_to_string(header_path()).expect("read asynckit.h")
+    let path = header_path();
+    let main = std::fs::read_to_string(&path).expect("read asynckit.h");
+    let version = std::fs::read_to_string(path.with_file_name("asynckit_version.h"))
+        .expect("read asynckit_version.h beside asynckit.h");
+    main + &version
 }
 
 /// Names of the functions the header declares with AK_API.
