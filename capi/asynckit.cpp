@@ -23,17 +23,16 @@ using ak::Pool;
 
 namespace {
 
-// The exceptions our C++ can raise are allocation and thread-resource failures.
+// Allocation failures are AK_ENOMEM (threads that cannot be started are reported as AK_ENOMEM
+// where they are started, without an exception); anything else is a bug: AK_EINTERNAL.
 template <typename F>
 int guard(F&& body) noexcept {
   try {
     return body();
   } catch (const std::bad_alloc&) {
     return AK_ENOMEM;
-  } catch (const std::system_error&) {
-    return AK_ENOMEM;
   } catch (...) {
-    return AK_ENOMEM;
+    return AK_EINTERNAL;
   }
 }
 
@@ -219,7 +218,7 @@ AK_API int ak_task_set_result(ak_task* t, void* result, ak_free_fn free_fn) {
 AK_API int ak_task_fail(ak_task* t, int code, const char* fmt, ...) {
   if (!t) return AK_EINVAL;
   Node* n = ak::as_node(t);
-  n->fail_called = 1;
+  n->fail_called = ak::kFailCalled;
   n->fail_code = ak::effective_code(code);
   if (!fmt) return n->fail_code;
   va_list args;
@@ -293,6 +292,16 @@ AK_API const char* ak_value_message(const ak_value* v) {
   const Node* n = ak::as_node(v);
   if (!ak::is_done(n) || n->status == AK_OK || !n->message) return "";
   return n->message;
+}
+
+AK_API int ak_value_failed_index(const ak_value* v, size_t* index) {
+  if (!v || !index) return AK_EINVAL;
+  const Node* n = ak::as_node(v);
+  if (!ak::is_done(n)) return AK_EPENDING;
+  const uint32_t i = ak::failed_index(n);
+  if (i == ak::kNoIndex) return AK_ESTATE;
+  *index = i;
+  return AK_OK;
 }
 
 AK_API int ak_value_on_done(ak_value* v, ak_done_fn fn, void* arg) {

@@ -89,13 +89,14 @@ AK_API unsigned ak_version_number(void);
   X(ESHUTDOWN, -5, "pool is shut down")                                                          \
   X(ESTATE, -6, "operation not valid in the current state")                                      \
   X(EPENDING, -7, "value is not set yet")                                                        \
-  X(EWORK, -8, "work failed")
+  X(EWORK, -8, "work failed")                                                                    \
+  X(EINTERNAL, -9, "internal error")
 
 typedef enum ak_status {
 #define AK_STATUS_ENUM_(name, code, text) AK_##name = code,
   AK_STATUS_MAP(AK_STATUS_ENUM_)
 #undef AK_STATUS_ENUM_
-  AK_STATUS_LAST_ = AK_EWORK /* not a code: the lowest library code so far */
+  AK_STATUS_LAST_ = AK_EINTERNAL /* not a code: the lowest library code so far */
 } ak_status;
 
 /* A short English description of `code`: the library's own text for AK_* codes, "work-defined
@@ -303,6 +304,17 @@ AK_API int ak_value_is_error(const ak_value *v);
 /* The failure message of a failed value, "" otherwise (and for NULL). Owned by the value; valid
  * while a reference to it is held. */
 AK_API const char *ak_value_message(const ak_value *v);
+
+/* Which input made `v` fail: for a value that failed because one of its inputs or elements failed,
+ * writes that input's index to *index: for dependent work (ak_pool_do_after), the lowest failed
+ * index of `deps`; for a chain (ak_chain, ak_chain_on), 0, or on a join list the failed element's
+ * index; for a join list, the failed element's index; for an any-list, the index of the element
+ * whose failure set it (as ak_list_any_index). The index is the one the message names ("input <i>
+ * failed", "element <i> failed"), so bindings need not parse the message. Never blocks.
+ * Returns AK_OK, AK_EPENDING (not set yet), AK_ESTATE (set with a result, or failed some other way:
+ * the work failed, it was cancelled, its pool stopped, a promise was failed by hand), AK_EINVAL
+ * (NULL v or index). *index is written only on AK_OK. */
+AK_API int ak_value_failed_index(const ak_value *v, size_t *index);
 
 /* Calls fn(v, arg) once when `v` is set: at once on the calling thread if it already is, else on
  * the thread that sets it: the worker that ran the work, or the thread that calls ak_value_set,

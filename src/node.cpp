@@ -425,11 +425,12 @@ void on_dep_done(Node* t) noexcept {
   if (d->status != AK_OK) {
     // The input failed: name it and keep its message verbatim.
     int code = d->status;
+    const uint32_t index = t->spread && d->list->decided != kNoIndex ? d->list->decided : 0;
     std::string msg;
     try {
       if (t->spread && d->list->decided != kNoIndex) {
-        Node* e = d->list->elems[d->list->decided];
-        msg = fmt::format("input {} failed: {}", d->list->decided, failure_text(e));
+        Node* e = d->list->elems[index];
+        msg = fmt::format("input {} failed: {}", index, failure_text(e));
         code = e->status;
       } else {
         msg = fmt::format("input 0 failed: {}", failure_text(d));
@@ -438,6 +439,8 @@ void on_dep_done(Node* t) noexcept {
     }
     if (claim(t, kWaiting)) {
       set_failure(t, code, msg.empty() ? nullptr : msg.c_str());
+      t->fail_called = kFailedByInput;
+      t->failed_input = index;
       pool->count(Pool::Stat::kFailed);  // before waiters wake
       publish(t);
     }
@@ -492,6 +495,20 @@ int cancel_node(Node* n) noexcept {
     }
     return AK_ESTATE;
   }
+}
+
+uint32_t failed_index(const Node* n) noexcept {
+  if (n->status == AK_OK) return kNoIndex;
+  switch (n->kind) {
+    case Kind::kTask:
+      return n->fail_called == kFailedByInput ? n->failed_input : kNoIndex;
+    case Kind::kJoin:
+    case Kind::kAny:
+      return n->list ? n->list->decided : kNoIndex;  // kNoIndex when cancelled
+    case Kind::kPromise:
+      break;
+  }
+  return kNoIndex;
 }
 
 const Node* task_with_pool(const Node* n) noexcept {

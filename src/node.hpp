@@ -79,8 +79,11 @@ struct Node {
   Kind kind;
   uint8_t spread;          // task: inputs are dep's elements (dep is a join)
   uint8_t msg_static;      // message points to static storage
-  uint8_t fail_called;     // task: ak_task_fail was called
-  int32_t fail_code;       // task: the code given to ak_task_fail
+  uint8_t fail_called;     // task: kFailCalled (ak_task_fail was called) or kFailedByInput
+  union {
+    int32_t fail_code;     // task, kFailCalled: the code given to ak_task_fail
+    uint32_t failed_input; // task, kFailedByInput: the index of the input that failed
+  };
   Listener dep_link;       // task: its entry in dep's listener stack
 };
 static_assert(sizeof(Node) <= 128, "a node must fit one recycler block");
@@ -97,6 +100,9 @@ struct ListExt {
   Listener* links;
 };
 inline constexpr uint32_t kNoIndex = 0xffffffffu;
+// Node::fail_called: why a task failed other than by its work's return code.
+inline constexpr uint8_t kFailCalled = 1;     // the work called ak_task_fail
+inline constexpr uint8_t kFailedByInput = 2;  // an input failed: the work never ran
 
 inline Node* as_node(ak_value* v) { return reinterpret_cast<Node*>(v); }
 inline const Node* as_node(const ak_value* v) { return reinterpret_cast<const Node*>(v); }
@@ -153,6 +159,9 @@ void on_dep_done(Node* t) noexcept;
 
 // Cancels a node (see ak_value_cancel): AK_OK if it was pending and is now failed, else AK_ESTATE.
 int cancel_node(Node* n) noexcept;
+// For a value that failed because an input (task) or element (join, any) failed: that index, else
+// kNoIndex. The node must be set.
+uint32_t failed_index(const Node* n) noexcept;
 // The task whose pool a continuation of n runs on: n, or for a list its first element that has
 // one (searched depth first); null for promises.
 const Node* task_with_pool(const Node* n) noexcept;

@@ -385,7 +385,7 @@ void Pool::run(Node* t) noexcept {
     rc = AK_EWORK;
     set_failure(t, rc, "work threw an exception");
   }
-  const int code = rc != 0 ? rc : (t->fail_called ? effective_code(t->fail_code) : AK_OK);
+  const int code = rc != 0 ? rc : (t->fail_called == kFailCalled ? effective_code(t->fail_code) : AK_OK);
   if (Node* d = t->dep) {  // inputs are no longer needed
     t->dep = nullptr;
     release_internal(d);

@@ -25,6 +25,7 @@ TEST(Status, CodesHaveTheirFixedNumbers) {
   EXPECT_EQ(AK_ESTATE, -6);
   EXPECT_EQ(AK_EPENDING, -7);
   EXPECT_EQ(AK_EWORK, -8);
+  EXPECT_EQ(AK_EINTERNAL, -9);
 }
 
 TEST(Status, StrerrorGivesTheLibraryTextForEveryLibraryCode) {

@@ -37,8 +37,9 @@ pub const AK_ESHUTDOWN: c_int = -5;
 pub const AK_ESTATE: c_int = -6;
 pub const AK_EPENDING: c_int = -7;
 pub const AK_EWORK: c_int = -8;
+pub const AK_EINTERNAL: c_int = -9;
 /// Not a code: the lowest library code this declaration knows.
-pub const AK_STATUS_LAST_: c_int = AK_EWORK;
+pub const AK_STATUS_LAST_: c_int = AK_EINTERNAL;
 
 /// Timeouts are `i64` nanoseconds; this one waits without bound. 0 polls.
 pub const AK_FOREVER: i64 = -1;
@@ -197,6 +198,7 @@ extern "C" {
     pub fn ak_value_is_set(v: *const ak_value) -> c_int;
     pub fn ak_value_is_error(v: *const ak_value) -> c_int;
     pub fn ak_value_message(v: *const ak_value) -> *const c_char;
+    pub fn ak_value_failed_index(v: *const ak_value, index: *mut usize) -> c_int;
     pub fn ak_value_on_done(v: *mut ak_value, fn_: ak_done_fn, arg: *mut c_void) -> c_int;
     pub fn ak_value_cancel(v: *mut ak_value) -> c_int;
     pub fn ak_value_retain(v: *mut ak_value);

@@ -76,6 +76,7 @@ fn status_codes_match_the_header_and_the_library_texts() {
         ("ESTATE", sys::AK_ESTATE),
         ("EPENDING", sys::AK_EPENDING),
         ("EWORK", sys::AK_EWORK),
+        ("EINTERNAL", sys::AK_EINTERNAL),
     ];
     let mut parsed = Vec::new();
     for line in h.lines() {
