@@ -1,9 +1,12 @@
-//! Errors: the library's status code and the message that came with it.
+//! Errors: the library's status code, the message that came with it, and which input failed.
 use std::any::Any;
 use std::ffi::{c_int, CStr};
 use std::fmt;
 
 use asynckit_sys as sys;
+
+use crate::cstr::cstr_lossy;
+use crate::unwind::drop_quietly;
 
 /// The status code of an [`Error`]: the library's own codes, plus [`ErrorCode::Work`] for codes
 /// chosen by work.
@@ -33,6 +36,9 @@ pub enum ErrorCode {
     /// `AK_EWORK`: work failed without choosing a code; the default for a closure's `Err` and for
     /// a panic.
     WorkFailed,
+    /// `AK_EINTERNAL`: the library failed inside itself ("internal error"), not because of its
+    /// caller or the work.
+    Internal,
     /// Any other code: chosen by the work (positive by convention), or a library code newer than
     /// this binding.
     Work(i32),
@@ -51,6 +57,7 @@ impl ErrorCode {
             sys::AK_ESHUTDOWN => ErrorCode::Shutdown,
             sys::AK_ESTATE => ErrorCode::State,
             sys::AK_EPENDING => ErrorCode::Pending,
+            sys::AK_EINTERNAL => ErrorCode::Internal,
             other => ErrorCode::Work(other),
         }
     }
@@ -66,13 +73,15 @@ impl ErrorCode {
             ErrorCode::State => sys::AK_ESTATE,
             ErrorCode::Pending => sys::AK_EPENDING,
             ErrorCode::WorkFailed => sys::AK_EWORK,
+            ErrorCode::Internal => sys::AK_EINTERNAL,
             ErrorCode::Work(0) => sys::AK_EWORK,
             ErrorCode::Work(code) => code,
         }
     }
 }
 
-/// A failure: its [`ErrorCode`] and its message.
+/// A failure: its [`ErrorCode`], its message and, when an input's failure caused it, that
+/// input's index ([`failed_index`](Error::failed_index)).
 ///
 /// For a failed value the message is the value's own (`ak_value_message`): the text of a
 /// closure's `Err`, `"panicked: ..."` for a panic, `"input 0 failed: ..."` for work whose input
@@ -82,6 +91,7 @@ impl ErrorCode {
 pub struct Error {
     code: ErrorCode,
     message: String,
+    failed_index: Option<usize>,
 }
 
 impl Error {
@@ -89,7 +99,7 @@ impl Error {
     /// of a closure, or pass it to [`Promise::fail`](crate::Promise::fail), to fail a value with
     /// that code and message.
     pub fn new(code: i32, message: impl Into<String>) -> Error {
-        Error { code: ErrorCode::from_raw(code), message: message.into() }
+        Error { code: ErrorCode::from_raw(code), message: message.into(), failed_index: None }
     }
 
     /// The status code.
@@ -107,6 +117,32 @@ impl Error {
         &self.message
     }
 
+    /// For the failure of a value that failed because one of its inputs failed, that input's
+    /// index (`ak_value_failed_index`), the one its message names (`"input <i> failed: ..."`,
+    /// `"element <i> failed: ..."`), so there is no need to parse the message:
+    /// - [`Pool::spawn_after`](crate::Pool::spawn_after): the lowest failed dependency;
+    /// - [`Value::then`](crate::Value::then) / `then_on`: `0`, except on a
+    ///   [`join`](crate::join), where it is the join's failed element;
+    /// - `join`: the lowest failed element;
+    /// - [`any`](crate::any): the element whose failure settled it.
+    ///
+    /// `None` when the value failed some other way (the work itself failed or panicked, it was
+    /// cancelled, its pool stopped, a promise was failed by hand) and for every error that was
+    /// not read from a failed value ([`Error::new`], a timeout, a refused call).
+    ///
+    /// ```
+    /// use asynckit::{join, Error, Value};
+    ///
+    /// let broken = Value::<u8>::failed(Error::new(7, "no disk"));
+    /// let err = join(vec![Value::ready(1), broken]).get().unwrap_err();
+    /// assert_eq!(err.failed_index(), Some(1));
+    /// assert_eq!(err.message(), "element 1 failed: no disk");
+    /// assert_eq!(Error::new(7, "no disk").failed_index(), None);
+    /// ```
+    pub fn failed_index(&self) -> Option<usize> {
+        self.failed_index
+    }
+
     /// An error whose message is the library's description of `code`.
     pub(crate) fn from_code(code: c_int) -> Error {
         Error::new(code, strerror(code))
@@ -119,11 +155,11 @@ impl Error {
     pub(crate) unsafe fn from_value(v: *const sys::ak_value, code: c_int) -> Error {
         // SAFETY: `v` is held, so its message stays valid while we copy it.
         let message = unsafe { cstr_lossy(sys::ak_value_message(v)) };
-        if message.is_empty() {
-            Error::from_code(code)
-        } else {
-            Error::new(code, message)
-        }
+        let mut error =
+            if message.is_empty() { Error::from_code(code) } else { Error::new(code, message) };
+        // SAFETY: `v` is held.
+        error.failed_index = unsafe { failed_index_of(v) };
+        error
     }
 
     /// The failure a closure's `Err(e)` stands for: `e` itself when it is an `Error`, else
@@ -144,7 +180,7 @@ impl Error {
         } else {
             "a panic payload that is not a string".to_string()
         };
-        crate::job::drop_quietly(payload);
+        drop_quietly(payload);
         Error::new(sys::AK_EWORK, format!("panicked: {text}"))
     }
 
@@ -167,15 +203,34 @@ pub fn strerror(code: i32) -> &'static str {
     unsafe { CStr::from_ptr(sys::ak_strerror(code)) }.to_str().unwrap_or("unknown error")
 }
 
-/// Copies a C string (NULL reads as "").
+/// `ak_value_failed_index` of a held value: `Some` only on `AK_OK` (the value failed because of
+/// that input); pending, set with a result, or failed another way all read as `None`.
 ///
 /// # Safety
-/// `p` is NULL or points to a NUL-terminated string valid for the call.
-pub(crate) unsafe fn cstr_lossy(p: *const std::ffi::c_char) -> String {
-    if p.is_null() {
-        String::new()
-    } else {
-        // SAFETY: the caller promises a valid NUL-terminated string.
-        unsafe { CStr::from_ptr(p) }.to_string_lossy().into_owned()
+/// `v` must be a value the caller holds a reference to.
+pub(crate) unsafe fn failed_index_of(v: *const sys::ak_value) -> Option<usize> {
+    let mut index = 0usize;
+    // SAFETY: `v` is held; `index` is a valid out pointer, written only on AK_OK.
+    (unsafe { sys::ak_value_failed_index(v, &mut index) } == sys::AK_OK).then_some(index)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn internal_is_its_own_code_and_its_neighbours_stay_work_codes() {
+        assert_eq!(ErrorCode::from_raw(sys::AK_EINTERNAL), ErrorCode::Internal);
+        assert_eq!(ErrorCode::Internal.raw(), -9);
+        assert_eq!(Error::new(-9, "x").code(), ErrorCode::Internal);
+        assert_eq!(ErrorCode::from_raw(-10), ErrorCode::Work(-10));
+        assert_eq!(strerror(sys::AK_EINTERNAL), "internal error");
+    }
+
+    #[test]
+    fn errors_not_read_from_a_value_name_no_input() {
+        assert_eq!(Error::new(5, "made").failed_index(), None);
+        assert_eq!(Error::from_code(sys::AK_ETIMEDOUT).failed_index(), None);
+        assert_eq!(Error::from_work("text").failed_index(), None);
     }
 }

@@ -5,17 +5,20 @@
 //! the work's value. The value is set only after the work has returned, and once it is set the work
 //! never runs, so `drop_job` is the last user of the job whether the closure ran or not (cancelled,
 //! failed input, stopped pool): nothing leaks, nothing is freed twice.
-use std::any::Any;
+//!
+//! This module knows nothing of `Value`: `submit` hands back the raw value and the value module
+//! wraps it, so the layering stays one way (value uses job, never the reverse).
 use std::cell::Cell;
-use std::ffi::{c_int, c_void, CString};
+use std::ffi::{c_int, c_void};
 use std::panic::{catch_unwind, AssertUnwindSafe};
-use std::ptr;
+use std::ptr::{self, NonNull};
 
 use asynckit_sys as sys;
 
+use crate::cstr::c_message;
 use crate::error::Error;
-use crate::result::{free_slot, Extract, Slot};
-use crate::value::Value;
+use crate::result::{free_slot, Slot};
+use crate::unwind::drop_quietly;
 
 thread_local! {
     /// The task whose closure this thread is running (innermost: a wait inside work may run other
@@ -27,19 +30,13 @@ struct Job<F> {
     f: Option<F>,
 }
 
-/// Drops a panic payload, ignoring a panic from its own `Drop`.
-pub(crate) fn drop_quietly(payload: Box<dyn Any + Send>) {
-    if let Err(again) = catch_unwind(AssertUnwindSafe(move || drop(payload))) {
-        std::mem::forget(again);
-    }
-}
-
 /// Submits `f` through `submit(fn, arg, out)` (a call of ak_pool_do, ak_pool_do_after, ak_chain or
-/// ak_chain_on) and returns the value it hands out.
+/// ak_chain_on) and returns the reference to the value it hands out, whose result will be a
+/// `Slot<T>`.
 pub(crate) fn submit<T, F>(
     submit: impl FnOnce(sys::ak_fn, *mut c_void, *mut *mut sys::ak_value) -> c_int,
     f: F,
-) -> Result<Value<T>, Error>
+) -> Result<NonNull<sys::ak_value>, Error>
 where
     T: Send + 'static,
     F: FnOnce() -> Result<T, Error> + Send + 'static,
@@ -47,18 +44,20 @@ where
     let job = Box::into_raw(Box::new(Job { f: Some(f) }));
     let mut out = ptr::null_mut();
     let rc = submit(Some(run_job::<T, F>), job.cast(), &mut out);
-    if rc != sys::AK_OK || out.is_null() {
-        // SAFETY: not submitted, so the library never saw `job`; it is still ours alone.
-        drop(unsafe { Box::from_raw(job) });
-        return Err(Error::from_code(if rc == sys::AK_OK { sys::AK_ENOMEM } else { rc }));
-    }
+    let out = match NonNull::new(out) {
+        Some(out) if rc == sys::AK_OK => out,
+        _ => {
+            // SAFETY: not submitted, so the library never saw `job`; it is still ours alone.
+            drop(unsafe { Box::from_raw(job) });
+            return Err(Error::from_code(if rc == sys::AK_OK { sys::AK_ENOMEM } else { rc }));
+        }
+    };
     // SAFETY: `out` is the reference we were handed; from here `drop_job` owns the job.
-    let rc = unsafe { sys::ak_value_on_done(out, Some(drop_job::<F>), job.cast()) };
+    let rc = unsafe { sys::ak_value_on_done(out.as_ptr(), Some(drop_job::<F>), job.cast()) };
     // On failure (out of memory) the job is leaked on purpose: the work may still run and read it,
     // and we cannot know when it is done with it.
     let _ = rc;
-    // SAFETY: `out` is a fresh reference to a value whose result will be a `Slot<T>`.
-    Ok(unsafe { Value::from_raw_parts(out, Extract::Slot) })
+    Ok(out)
 }
 
 unsafe extern "C" fn run_job<T, F>(task: *mut sys::ak_task, arg: *mut c_void) -> c_int
@@ -104,11 +103,6 @@ unsafe fn fail_task(task: *mut sys::ak_task, error: &Error) -> c_int {
     let message = c_message(error.message());
     // SAFETY: `task` is the running task; "%s" with one C string argument.
     unsafe { sys::ak_task_fail(task, error.raw_code(), c"%s".as_ptr(), message.as_ptr()) }
-}
-
-/// `text` as a C string, with interior NULs replaced.
-pub(crate) fn c_message(text: &str) -> CString {
-    CString::new(text.replace('\0', "\u{FFFD}")).expect("no NUL left")
 }
 
 unsafe extern "C" fn drop_job<F>(_value: *mut sys::ak_value, arg: *mut c_void) {

@@ -1,11 +1,18 @@
 #![doc = include_str!("../README.md")]
 #![warn(missing_docs, unsafe_op_in_unsafe_fn)]
 
+// Layering, bottom to top; each module uses only those listed before it (no circle):
+// cstr, unwind (C edge helpers) <- error <- result <- job <- value <- pool.
+mod cstr;
+mod unwind;
+
 mod error;
-mod job;
-mod pool;
 mod result;
+
+mod job;
 mod value;
+
+mod pool;
 
 pub use asynckit_sys as sys;
 pub use error::{strerror, Error, ErrorCode};

@@ -1,4 +1,5 @@
-//! The pool.
+//! The pool, and what runs work on one: spawning, and continuing a value on a given pool
+//! ([`Value::then_on`], kept here so that the value module never needs the pool).
 use std::ffi::{c_uint, CString};
 use std::fmt;
 use std::ptr::{self, NonNull};
@@ -8,7 +9,6 @@ use std::time::Duration;
 use asynckit_sys as sys;
 
 use crate::error::Error;
-use crate::job::submit;
 use crate::value::{timeout_ns, Value};
 
 /// A work-stealing thread pool.
@@ -212,7 +212,7 @@ impl Pool {
         F: FnOnce() -> Result<T, E> + Send + 'static,
     {
         let p = self.raw.as_ptr();
-        submit(
+        Value::submit(
             // SAFETY: live pool; the library hands `arg` back to `fn` untouched.
             |fp, arg, out| unsafe { sys::ak_pool_do(p, fp, arg, out) },
             move || f().map_err(Error::from_work),
@@ -240,7 +240,7 @@ impl Pool {
             }
             f(inputs).map_err(Error::from_work)
         };
-        submit(
+        Value::submit(
             // SAFETY: live pool; `raws` are held by `deps`, which the job owns.
             |fp, arg, out| unsafe {
                 sys::ak_pool_do_after(p, raws.as_ptr(), raws.len(), fp, arg, out)
@@ -253,6 +253,21 @@ impl Pool {
     /// The C handle, borrowed: valid while this `Pool` lives. Hand it to C code to share the pool.
     pub fn as_raw(&self) -> *mut sys::ak_pool {
         self.raw.as_ptr()
+    }
+}
+
+impl<T: Send + 'static> Value<T> {
+    /// Like [`then`](Value::then), on `pool`.
+    pub fn then_on<U, E, F>(self, pool: &Pool, f: F) -> Value<U>
+    where
+        U: Send + 'static,
+        E: fmt::Display + 'static,
+        F: FnOnce(T) -> Result<U, E> + Send + 'static,
+    {
+        let prev = self.as_raw();
+        let p = pool.as_raw();
+        // SAFETY: `prev` is kept alive by the closure; `pool` is borrowed for the call.
+        self.chain(f, |fp, arg, out| unsafe { sys::ak_chain_on(p, prev, fp, arg, out) })
     }
 }
 

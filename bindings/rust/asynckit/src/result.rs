@@ -17,7 +17,7 @@ use std::sync::Arc;
 use asynckit_sys as sys;
 
 use crate::error::Error;
-use crate::job::drop_quietly;
+use crate::unwind::drop_quietly;
 
 pub(crate) struct Slot<T> {
     taken: AtomicBool,

@@ -1,4 +1,7 @@
 //! Values: results that are set once, by work, by a list, or by hand.
+//!
+//! The pool module sits above this one: what needs a `Pool` (spawning, [`Value::then_on`]) lives
+//! there, so this module never names it.
 use std::ffi::c_void;
 use std::fmt;
 use std::future::Future;
@@ -12,10 +15,11 @@ use std::time::Duration;
 
 use asynckit_sys as sys;
 
-use crate::error::Error;
-use crate::job::{c_message, drop_quietly, submit};
-use crate::pool::Pool;
+use crate::cstr::c_message;
+use crate::error::{failed_index_of, Error};
+use crate::job;
 use crate::result::{free_slot, AnyExtract, Extract, JoinExtract, Slot};
+use crate::unwind::drop_quietly;
 
 /// `d` in the library's nanoseconds; durations too long for an `i64` (about 292 years) wait
 /// without bound.
@@ -23,8 +27,8 @@ pub(crate) fn timeout_ns(d: Duration) -> i64 {
     i64::try_from(d.as_nanos()).unwrap_or(sys::AK_FOREVER)
 }
 
-/// A result of type `T` that is set once: by work ([`Pool::spawn`]), by a continuation
-/// ([`Value::then`]), by a list ([`join`], [`any`]) or by hand ([`Value::promise`]).
+/// A result of type `T` that is set once: by work ([`Pool::spawn`](crate::Pool::spawn)), by a
+/// continuation ([`Value::then`]), by a list ([`join`], [`any`]) or by hand ([`Value::promise`]).
 ///
 /// # How the result moves out
 /// The result belongs to the C value until it is *taken*: [`get`](Value::get) (which consumes the
@@ -85,6 +89,19 @@ impl<T: Send + 'static> Value<T> {
             waker: None,
             _result: PhantomData,
         }
+    }
+
+    /// Submits `f` through `how` (see `job::submit`) and wraps the value handed out.
+    pub(crate) fn submit<F>(
+        how: impl FnOnce(sys::ak_fn, *mut c_void, *mut *mut sys::ak_value) -> std::ffi::c_int,
+        f: F,
+    ) -> Result<Value<T>, Error>
+    where
+        F: FnOnce() -> Result<T, Error> + Send + 'static,
+    {
+        let raw = job::submit(how, f)?;
+        // SAFETY: a fresh reference to a value whose result will be a `Slot<T>`.
+        Ok(unsafe { Value::from_raw_parts(raw.as_ptr(), Extract::Slot) })
     }
 
     /// A promise and its value: the value is set when the [`Promise`] is set or failed. A promise
@@ -188,20 +205,8 @@ impl<T: Send + 'static> Value<T> {
         self.chain(f, |fp, arg, out| unsafe { sys::ak_chain(prev, fp, arg, out) })
     }
 
-    /// Like [`then`](Value::then), on `pool`.
-    pub fn then_on<U, E, F>(self, pool: &Pool, f: F) -> Value<U>
-    where
-        U: Send + 'static,
-        E: fmt::Display + 'static,
-        F: FnOnce(T) -> Result<U, E> + Send + 'static,
-    {
-        let prev = self.raw.as_ptr();
-        let p = pool.as_raw();
-        // SAFETY: `prev` is kept alive by the closure; `pool` is borrowed for the call.
-        self.chain(f, |fp, arg, out| unsafe { sys::ak_chain_on(p, prev, fp, arg, out) })
-    }
-
-    fn chain<U, E, F>(
+    /// Submits `f(result)` through `how` (a call of ak_chain or ak_chain_on on this value).
+    pub(crate) fn chain<U, E, F>(
         self,
         f: F,
         how: impl FnOnce(sys::ak_fn, *mut c_void, *mut *mut sys::ak_value) -> std::ffi::c_int,
@@ -217,7 +222,7 @@ impl<T: Send + 'static> Value<T> {
             let input = prev.get_ns(0)?;
             f(input).map_err(Error::from_work)
         };
-        submit(how, work).unwrap_or_else(Value::failed)
+        Value::submit(how, work).unwrap_or_else(Value::failed)
     }
 
     /// The result's extractor, for lists built over this value.
@@ -275,6 +280,15 @@ impl<T> Value<T> {
             sys::AK_OK => Ok(()),
             rc => Err(Error::from_code(rc)),
         }
+    }
+
+    /// For a value that failed because one of its inputs or elements failed, that input's index;
+    /// `None` while unset, when set with a result, or when it failed some other way. Never
+    /// blocks. The same index as [`Error::failed_index`] of its failure, which is the way to
+    /// reach it after [`get`](Value::get) has consumed the value.
+    pub fn failed_index(&self) -> Option<usize> {
+        // SAFETY: held.
+        unsafe { failed_index_of(self.raw.as_ptr()) }
     }
 
     /// For a value made by [`any`]: the index of the element that set it; `None` while unset,
