@@ -31,7 +31,9 @@ EXPECTED = [
     ("bindings/rust/asynckit-sys/src/lib.rs", r"AK_VERSION_MINOR: c_uint = (\d+)", minor),
     ("bindings/rust/asynckit-sys/src/lib.rs", r"AK_VERSION_PATCH: c_uint = (\d+)", patch),
     ("bindings/rust/asynckit-sys/src/lib.rs", r"AK_ABI_VERSION: c_uint = (\d+)", major),
-    ("bindings/python/pyproject.toml", r'^version = "([^"]+)"', version),
+    # pyproject.toml has no version of its own: setuptools reads __version__ (the next entry).
+    ("bindings/python/pyproject.toml", r'^version = \{\s*attr\s*=\s*"([^"]+)"\s*\}',
+     "asynckit.__version__"),
     ("bindings/python/src/asynckit/__init__.py", r'^__version__ = "([^"]+)"', version),
     ("bindings/python/src/asynckit/_native.py", r"^ABI_VERSION = (\d+)", major),
     ("bindings/lua/CMakeLists.txt", r"project\(asynckit_lua VERSION ([\d.]+)", version),

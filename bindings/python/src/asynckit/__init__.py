@@ -21,8 +21,11 @@ from .errors import (
     WorkerError,
 )
 from .pool import Pool
-from .value import AsyncList, AsyncValue, as_completed
+from .value import AsyncAny, AsyncList, AsyncValue, as_completed
 
+# The package's version, the one place it is written in the binding: pyproject.toml reads it
+# from here (tool.setuptools.dynamic), and tests/version/check_versions.py compares it with
+# project(VERSION).
 __version__ = "0.1.0"
 
 #: The product version of the loaded libasynckit ("MAJOR.MINOR.PATCH").
@@ -34,6 +37,7 @@ __all__ = [
     "Pool",
     "AsyncValue",
     "AsyncList",
+    "AsyncAny",
     "as_completed",
     "AsyncKitError",
     "AsyncValueError",

@@ -1,7 +1,8 @@
 """The C library underneath: finding it, its declarations, and its constants.
 
-Everything here mirrors include/asynckit.h one to one. Nothing above this module touches ctypes
-declarations; nothing in this module knows about Python work, values or pools.
+Everything here mirrors include/asynckit.h one to one. This is the package's raw layer: it imports
+no other module of the package, nothing above it touches ctypes declarations, and nothing in it
+knows about Python work, values or pools.
 
 ctypes releases the GIL around every call into a CDLL, so a wait in the library never holds up
 other Python threads, and a callback into Python (which ctypes wraps in PyGILState_Ensure) can
@@ -25,6 +26,7 @@ AK_ESHUTDOWN = -5
 AK_ESTATE = -6
 AK_EPENDING = -7
 AK_EWORK = -8
+AK_EINTERNAL = -9
 
 AK_FOREVER = -1
 AK_STOP_DRAIN = 0
@@ -88,6 +90,7 @@ _PROTOTYPES = {
     "ak_value_is_set": (_int, [_p]),
     "ak_value_is_error": (_int, [_p]),
     "ak_value_message": (ctypes.c_char_p, [_p]),
+    "ak_value_failed_index": (_int, [_p, ctypes.POINTER(_size)]),
     "ak_value_on_done": (_int, [_p, DONE_FN, _p]),
     "ak_value_cancel": (_int, [_p]),
     "ak_value_retain": (None, [_p]),
@@ -183,26 +186,3 @@ def task_fail(task, code, message):
         message = message.encode("utf-8", "replace")
     message = message.replace(b"\0", b"\\0")
     return lib.ak_task_fail(ctypes.c_void_p(task), ctypes.c_int(code), b"%s", ctypes.c_char_p(message))
-
-
-def handles(cores):
-    """A C array of the ak_value* handles of `cores` (kept alive by the caller)."""
-    arr = (ctypes.c_void_p * len(cores))()
-    for i, core in enumerate(cores):
-        arr[i] = core.handle
-    return arr
-
-
-_NS_MAX = 2**63 - 2
-
-
-def seconds_to_ns(seconds):
-    """Seconds (int or float, may be inf) to library nanoseconds; negative means poll."""
-    if seconds != seconds:  # NaN
-        raise ValueError("timeout is NaN")
-    if seconds <= 0:
-        return 0
-    if seconds == float("inf"):
-        return AK_FOREVER
-    ns = int(seconds * 1e9)
-    return _NS_MAX if ns > _NS_MAX else max(ns, 1)
