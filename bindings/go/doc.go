@@ -10,16 +10,19 @@
 //	v := asynckit.Do(pool, func() (int, error) { return 6 * 7, nil })
 //	n, err := v.Get(ctx)
 //
-// Values compose without blocking: Then continues one, Join waits for all, Any for the first,
-// After runs work once a set of values is done, and a Promise is a value set by hand. Get and
-// Wait take a context; Done returns a channel for select.
+// Values compose without blocking: Chain continues one (ChainOn on a pool of your choosing), Join
+// waits for all, Any for the first, DoAfter runs work once a set of values is done, and a
+// Promise is a value set by hand. Get and Wait take a context; Done returns a channel for select.
+// The names follow the C API (ak_pool_do, ak_pool_do_after, ak_chain, ...); Then and After are
+// the earlier names of Chain and DoAfter and still work.
 //
 // # Errors
 //
 // Failures are *Error values with the library's Code and the value's Message, and match the
 // sentinels (ErrTimeout, ErrCanceled, ErrShutdown, ...) with errors.Is. A Go error returned by
 // work keeps its text as the message, and errors.As finds it on the value's error, also through
-// Then, Join, Any and After. A panic in work is recovered and fails the value with a *PanicError.
+// Chain, Join, Any and DoAfter; FailedIndex says which input a failure came through. A panic in
+// work is recovered and fails the value with a *PanicError.
 //
 // # Memory
 //

@@ -1,27 +1,24 @@
 package asynckit
 
-/*
-#include <asynckit.h>
-*/
-import "C"
-
 import (
 	"errors"
 	"fmt"
-	"strconv"
+
+	"asynckit.dev/go/asynckit/internal/capi"
 )
 
 // Library status codes (the AK_* codes of asynckit.h). Negative codes belong to the library and
 // are never renumbered; positive codes belong to the work.
 const (
-	CodeInvalid  = int(C.AK_EINVAL)    // invalid argument
-	CodeNoMemory = int(C.AK_ENOMEM)    // out of memory
-	CodeTimeout  = int(C.AK_ETIMEDOUT) // timed out
-	CodeCanceled = int(C.AK_ECANCELED) // cancelled
-	CodeShutdown = int(C.AK_ESHUTDOWN) // pool is shut down
-	CodeState    = int(C.AK_ESTATE)    // operation not valid in the current state
-	CodePending  = int(C.AK_EPENDING)  // value is not set yet
-	CodeWork     = int(C.AK_EWORK)     // work failed
+	CodeInvalid  = capi.EINVAL    // invalid argument
+	CodeNoMemory = capi.ENOMEM    // out of memory
+	CodeTimeout  = capi.ETIMEDOUT // timed out
+	CodeCanceled = capi.ECANCELED // cancelled
+	CodeShutdown = capi.ESHUTDOWN // pool is shut down
+	CodeState    = capi.ESTATE    // operation not valid in the current state
+	CodePending  = capi.EPENDING  // value is not set yet
+	CodeWork     = capi.EWORK     // work failed
+	CodeInternal = capi.EINTERNAL // internal error (a bug in the library or the binding)
 )
 
 // Sentinel errors, one per library code, for errors.Is. Any *Error with the same Code matches:
@@ -36,6 +33,7 @@ var (
 	ErrState    = sentinel(CodeState)
 	ErrPending  = sentinel(CodePending)
 	ErrWork     = sentinel(CodeWork)
+	ErrInternal = sentinel(CodeInternal)
 )
 
 // Error is a failure reported by the library: a failed value or a refused call.
@@ -43,13 +41,16 @@ var (
 // Code is the status code: a library code (one of the Code* constants) or, for a value its work
 // failed, the work's own code. Message is the value's failure message; for a Go error returned by
 // the work it is that error's text. When the failure started as a Go error (returned by work,
-// given to Promise.Fail, or a recovered panic, also through Then, Join, Any and After), Unwrap
-// returns it, so errors.As and errors.Is reach it.
+// given to Promise.Fail, or a recovered panic, also through Chain, Join, Any and DoAfter), Unwrap
+// returns it, so errors.As and errors.Is reach it. FailedIndex says which input, if any, the
+// failure was taken on from.
 type Error struct {
 	Code    int
 	Message string
 
-	cause    error
+	cause error
+	// input is the failed input's index + 1, so that an Error written as a literal has none.
+	input    int
 	sentinel bool
 }
 
@@ -58,8 +59,8 @@ func sentinel(code int) *Error {
 }
 
 // newError is a library error for a refused call.
-func newError(code C.int) *Error {
-	return &Error{Code: int(code), Message: StatusText(int(code))}
+func newError(code int) *Error {
+	return &Error{Code: code, Message: StatusText(code)}
 }
 
 // Error returns Message, or the library's text for Code when Message is empty.
@@ -69,6 +70,12 @@ func (e *Error) Error() string {
 	}
 	return StatusText(e.Code)
 }
+
+// FailedIndex is, for a value that failed because one of its inputs failed, that input's index
+// (ak_value_failed_index), the one its message names: for DoAfter the lowest failed dependency;
+// for Chain and ChainOn 0, or on a Join the failed element; for Join the lowest failed element;
+// for Any the element whose failure settled it. -1 for every other error.
+func (e *Error) FailedIndex() int { return e.input - 1 }
 
 // Unwrap returns the Go error the failure started from, if any.
 func (e *Error) Unwrap() error { return e.cause }
@@ -85,7 +92,7 @@ func StatusText(code int) string {
 	if code < -(1<<31) || code > 1<<31-1 {
 		return "unknown error"
 	}
-	return C.GoString(C.ak_strerror(C.int(code)))
+	return capi.StrError(code)
 }
 
 // PanicError is the error of a value whose work panicked. The panic is recovered on the pool
@@ -117,25 +124,4 @@ func codeOf(err error) int {
 // errReleased is returned by a Value used after Release.
 func errReleased() error {
 	return &Error{Code: CodeInvalid, Message: "asynckit: value was released"}
-}
-
-// parseFailedIndex reads i from a library message "<prefix><i> failed: ...", or returns -1.
-func parseFailedIndex(msg, prefix string) int {
-	if len(msg) <= len(prefix) || msg[:len(prefix)] != prefix {
-		return -1
-	}
-	rest := msg[len(prefix):]
-	end := 0
-	for end < len(rest) && rest[end] >= '0' && rest[end] <= '9' {
-		end++
-	}
-	const tail = " failed: "
-	if end == 0 || len(rest) < end+len(tail) || rest[end:end+len(tail)] != tail {
-		return -1
-	}
-	i, err := strconv.Atoi(rest[:end])
-	if err != nil {
-		return -1
-	}
-	return i
 }

@@ -1,27 +1,19 @@
 package asynckit
 
-/*
-#cgo pkg-config: asynckit
-#include <stdlib.h>
-#include "akgo.h"
-*/
-import "C"
-
 import (
 	"context"
 	"runtime"
 	"sync"
 	"time"
-	"unsafe"
+
+	"asynckit.dev/go/asynckit/internal/capi"
 )
 
 const (
 	// DefaultWorkers asks NewPool for one worker per hardware thread.
 	DefaultWorkers = -1
 	// MaxWorkers is the largest worker count a pool accepts.
-	MaxWorkers = int(C.AK_WORKERS_MAX)
-
-	forever = C.int64_t(-1) // AK_FOREVER
+	MaxWorkers = capi.WorkersMax
 )
 
 // Pool is a work-stealing thread pool. Work submitted with Do runs on its threads.
@@ -32,7 +24,7 @@ const (
 // end one. Values stay valid after their pool is closed. All methods are safe for concurrent use.
 type Pool struct {
 	mu        sync.RWMutex // read-held while c is used; write-held to clear it
-	c         *C.ak_pool   // nil once closed
+	c         capi.Pool    // NULL once closed
 	isDefault bool
 	stopMu    sync.Mutex // serialises Close and Shutdown: the library's stop is not called twice at once
 }
@@ -58,18 +50,10 @@ func NewPool(workers int, opts ...Option) (*Pool, error) {
 		opt(&o)
 	}
 	if workers > MaxWorkers {
-		return nil, newError(C.AK_EINVAL)
+		return nil, newError(CodeInvalid)
 	}
-	copts := C.ak_pool_options{size: C.sizeof_ak_pool_options, workers: C.unsigned(workers)}
-	if workers < 0 {
-		copts.workers = ^C.unsigned(0) // AK_WORKERS_DEFAULT
-	}
-	if o.name != "" {
-		copts.name = C.CString(o.name)
-		defer C.free(unsafe.Pointer(copts.name))
-	}
-	var c *C.ak_pool
-	if rc := C.ak_pool_create(&copts, &c); rc != 0 {
+	c, rc := capi.CreatePool(workers, o.name)
+	if rc != 0 {
 		return nil, newError(rc)
 	}
 	p := &Pool{c: c}
@@ -84,11 +68,12 @@ var (
 
 // DefaultPool returns the process-wide pool (ak_pool_default), shared with any C code in the
 // process, with one worker per hardware thread. It can be resized but not closed: Close and
-// Shutdown return ErrInvalid. Do and After given a nil *Pool use it; so does Then on values that
-// no pool computes (promises). DefaultPool returns nil only if the pool could not be made.
+// Shutdown return ErrInvalid. Do, DoAfter and ChainOn given a nil *Pool use it; so does Chain on
+// values that no pool computes (promises). DefaultPool returns nil only if the pool could not be
+// made.
 func DefaultPool() *Pool {
 	defaultOnce.Do(func() {
-		if c := C.ak_pool_default(); c != nil {
+		if c := capi.DefaultPool(); !c.IsNil() {
 			defaultPool = &Pool{c: c, isDefault: true}
 		}
 	})
@@ -109,14 +94,14 @@ func (p *Pool) orDefault() *Pool {
 // ErrNoMemory (threads could not be started; the pool keeps those it could start).
 func (p *Pool) Resize(n int) error {
 	if n < 0 || n > MaxWorkers {
-		return newError(C.AK_EINVAL)
+		return newError(CodeInvalid)
 	}
 	p.mu.RLock()
 	defer p.mu.RUnlock()
-	if p.c == nil {
-		return newError(C.AK_ESHUTDOWN)
+	if p.c.IsNil() {
+		return newError(CodeShutdown)
 	}
-	if rc := C.ak_pool_resize(p.c, C.unsigned(n)); rc != 0 {
+	if rc := p.c.Resize(n); rc != 0 {
 		return newError(rc)
 	}
 	return nil
@@ -126,10 +111,10 @@ func (p *Pool) Resize(n int) error {
 func (p *Pool) Workers() int {
 	p.mu.RLock()
 	defer p.mu.RUnlock()
-	if p.c == nil {
+	if p.c.IsNil() {
 		return 0
 	}
-	return int(C.ak_pool_workers(p.c))
+	return p.c.Workers()
 }
 
 // Stats is a snapshot of a pool's counters. They are read without stopping the pool, so they may
@@ -148,22 +133,14 @@ type Stats struct {
 func (p *Pool) Stats() (Stats, error) {
 	p.mu.RLock()
 	defer p.mu.RUnlock()
-	if p.c == nil {
-		return Stats{}, newError(C.AK_ESHUTDOWN)
+	if p.c.IsNil() {
+		return Stats{}, newError(CodeShutdown)
 	}
-	s := C.ak_stats{size: C.sizeof_ak_stats}
-	if rc := C.ak_pool_stats(p.c, &s); rc != 0 {
+	s, rc := p.c.Stats()
+	if rc != 0 {
 		return Stats{}, newError(rc)
 	}
-	return Stats{
-		Submitted: uint64(s.submitted),
-		Completed: uint64(s.completed),
-		Failed:    uint64(s.failed),
-		Cancelled: uint64(s.cancelled),
-		Steals:    uint64(s.steals),
-		Queued:    uint64(s.queued),
-		Workers:   int(s.workers),
-	}, nil
+	return Stats(s), nil
 }
 
 // Close stops the pool from taking work, runs everything already queued (work submitted from
@@ -197,22 +174,22 @@ func (p *Pool) end(ctx context.Context) error {
 	p.mu.RLock()
 	c := p.c // only end clears p.c, and end holds stopMu
 	p.mu.RUnlock()
-	if c == nil {
+	if c.IsNil() {
 		return nil
 	}
 	if p.isDefault {
-		return newError(C.AK_EINVAL)
+		return newError(CodeInvalid)
 	}
 	var result error
 	if ctx == nil {
-		if rc := C.ak_pool_stop(c, C.AK_STOP_DRAIN, forever); rc != 0 {
+		if rc := c.Stop(capi.StopDrain, capi.Forever); rc != 0 {
 			return newError(rc)
 		}
 	} else {
 		for {
 			if ctx.Err() != nil {
 				result = ctx.Err()
-				if rc := C.ak_pool_stop(c, C.AK_STOP_CANCEL, forever); rc != 0 {
+				if rc := c.Stop(capi.StopCancel, capi.Forever); rc != 0 {
 					return newError(rc)
 				}
 				break
@@ -223,26 +200,26 @@ func (p *Pool) end(ctx context.Context) error {
 					slice = max(left, 0)
 				}
 			}
-			rc := C.ak_pool_stop(c, C.AK_STOP_DRAIN, C.int64_t(slice))
+			rc := c.Stop(capi.StopDrain, int64(slice))
 			if rc == 0 {
 				break
 			}
-			if rc != C.AK_ETIMEDOUT {
+			if rc != CodeTimeout {
 				return newError(rc)
 			}
 		}
 	}
 	p.mu.Lock()
-	p.c = nil
+	p.c = capi.Pool{}
 	p.mu.Unlock()
-	C.ak_pool_destroy(c)
+	c.Destroy()
 	runtime.SetFinalizer(p, nil)
 	return result
 }
 
 // Version returns the version of the loaded library, "MAJOR.MINOR.PATCH" (ak_version).
-func Version() string { return C.GoString(C.ak_version()) }
+func Version() string { return capi.Version() }
 
 // HeaderVersion returns the version of the asynckit.h this binding was compiled against. It
 // differs from Version when the loaded library is not the one the binding was built with.
-func HeaderVersion() string { return C.GoString(C.akgo_header_version()) }
+func HeaderVersion() string { return capi.HeaderVersion() }

@@ -6,7 +6,8 @@
  * the Go garbage collector.
  *
  * Only declarations here: exports.go includes this file, and a file with //export may not define
- * C functions in its preamble. The definitions are in akgo.c. */
+ * C functions in its preamble. The definitions are in akgo.c. Both belong to package capi, the
+ * binding's raw layer; the Go side of these shims is in that package's .go files. */
 #ifndef ASYNCKIT_GO_AKGO_H
 #define ASYNCKIT_GO_AKGO_H
 
@@ -19,16 +20,18 @@
  * either: the work may run, so its handle must be left alone. Not a library code. */
 #define AKGO_ELOST (-1000)
 
-/* ak_pool_do / ak_pool_do_after / ak_chain with the Go work trampoline and handle `h` as its arg,
- * then akgo_watch on the new value. On any error nothing is left behind (the handle stays the
- * caller's), except AKGO_ELOST. */
+/* ak_pool_do / ak_pool_do_after / ak_chain / ak_chain_on with the Go work trampoline and handle
+ * `h` as its arg, then akgo_watch on the new value. On any error nothing is left behind (the
+ * handle stays the caller's), except AKGO_ELOST. */
 int akgo_do(ak_pool *p, uintptr_t h, ak_value **out);
 int akgo_do_after(ak_pool *p, ak_value *const *deps, size_t n, uintptr_t h, ak_value **out);
 int akgo_chain(ak_value *prev, uintptr_t h, ak_value **out);
+int akgo_chain_on(ak_pool *p, ak_value *prev, uintptr_t h, ak_value **out);
 
 /* Registers the Go done trampoline for `v` with handle `h`. If that fails, cancels `v` (a value
  * that has not started never runs) and returns the failure; AKGO_ELOST if `v` could not be
- * cancelled. */
+ * cancelled. The trampoline gets the status, the message and ak_value_failed_index (-1 when it
+ * has none), read while `v` is certainly alive: Go may release its reference before it asks. */
 int akgo_watch(ak_value *v, uintptr_t h);
 
 /* ak_value_set with the handle `result` and the Go free trampoline. */

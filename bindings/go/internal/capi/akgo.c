@@ -13,9 +13,9 @@ static void akgo_free_shim(void *result) { akGoFree((uintptr_t)result); }
 
 static void akgo_done_shim(ak_value *v, void *arg) {
   size_t index = 0;
-  int64_t any_index = -1;
-  if (ak_list_any_index(v, &index) == AK_OK) any_index = (int64_t)index;
-  akGoDone((uintptr_t)arg, ak_value_status(v), (char *)ak_value_message(v), any_index);
+  int64_t failed_index = -1;
+  if (ak_value_failed_index(v, &index) == AK_OK) failed_index = (int64_t)index;
+  akGoDone((uintptr_t)arg, ak_value_status(v), (char *)ak_value_message(v), failed_index);
 }
 
 static int akgo_work_shim(ak_task *t, void *arg) {
@@ -61,6 +61,10 @@ int akgo_do_after(ak_pool *p, ak_value *const *deps, size_t n, uintptr_t h, ak_v
 
 int akgo_chain(ak_value *prev, uintptr_t h, ak_value **out) {
   return akgo_watch_new(ak_chain(prev, akgo_work_shim, (void *)h, out), out, h);
+}
+
+int akgo_chain_on(ak_pool *p, ak_value *prev, uintptr_t h, ak_value **out) {
+  return akgo_watch_new(ak_chain_on(p, prev, akgo_work_shim, (void *)h, out), out, h);
 }
 
 int akgo_set(ak_value *v, uintptr_t result) {
