@@ -59,7 +59,8 @@ TEST(FailedIndex, ValuesThatDidNotFailThroughAnInputAreEstate) {
   Value promise_failed = failed_promise(9, "by hand");
   Value cancelled = make_promise();
   ASSERT_EQ(ak_value_cancel(cancelled.get()), AK_OK);
-  Value join_cancelled = join({make_promise().release()});  // the join holds its own reference
+  Value element = make_promise();
+  Value join_cancelled = join({element.get()});
   ASSERT_EQ(ak_value_cancel(join_cancelled.get()), AK_OK);
   // A continuation whose input succeeded and whose own work failed.
   Value in = set_promise(3);
@@ -143,7 +144,8 @@ TEST(FailedIndex, AnyListNamesTheFailedElementThatSetIt) {
   ASSERT_EQ(ak_value_fail(e1.get(), 12, "e1"), AK_OK);
   EXPECT_EQ(settle(first.get()), 12);
   EXPECT_EQ(failed_index(first.get()), 1);
-  Value won = any({set_promise(4).release()});  // the any-list holds its own reference
+  Value winner = set_promise(4);
+  Value won = any({winner.get()});
   EXPECT_EQ(settle(won.get()), AK_OK);
   EXPECT_EQ(failed_index(won.get()), AK_ESTATE);
 }
