@@ -11,6 +11,8 @@
 #include <cstdint>
 #include <vector>
 
+#include "base/assert.hpp"
+
 namespace ak {
 
 enum class StealResult { kEmpty, kLostRace, kTaken };
@@ -34,6 +36,7 @@ class WorkDeque {
     const int64_t t = top_.load(std::memory_order_acquire);
     // relaxed: only the owner replaces the array.
     Array* a = array_.load(std::memory_order_relaxed);
+    AK_ASSERT(t <= b);  // thieves never take past the bottom
     if (b - t > a->capacity - 1) a = grow(a, b, t);
     a->put(b, item);
     // release: a thief that reads the new bottom also sees the item and what it points to.
@@ -49,6 +52,7 @@ class WorkDeque {
     // seq_cst fence: the claim on bottom must be visible before we read top (the paper's fence).
     std::atomic_thread_fence(std::memory_order_seq_cst);
     int64_t t = top_.load(std::memory_order_relaxed);
+    AK_ASSERT(t <= b + 1);  // at most one past our claim: the deque was empty
     if (t > b) {  // empty
       bottom_.store(b + 1, std::memory_order_relaxed);
       return nullptr;
@@ -98,7 +102,9 @@ class WorkDeque {
 
  private:
   struct Array {
-    explicit Array(int64_t cap) : capacity(cap), mask(cap - 1), slots(new std::atomic<T>[cap]) {}
+    explicit Array(int64_t cap) : capacity(cap), mask(cap - 1), slots(new std::atomic<T>[cap]) {
+      AK_ASSERT(cap > 0 && (cap & (cap - 1)) == 0);  // indices wrap with the mask
+    }
     ~Array() { delete[] slots; }
     // relaxed: publication is done by bottom_ (push) and the top_ CAS (steal).
     void put(int64_t i, T v) noexcept { slots[i & mask].store(v, std::memory_order_relaxed); }

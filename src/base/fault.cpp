@@ -1,4 +1,6 @@
-#include "fault.hpp"
+// fault.cpp -- the allocation-failure counter of the test-only AK_FAULT_INJECTION build
+// (fault.hpp).
+#include "base/fault.hpp"
 
 #ifdef AK_FAULT_INJECTION
 #include <atomic>

@@ -1,4 +1,5 @@
-#include "futex.hpp"
+// futex.cpp -- the futex system calls and the monotonic clock (futex.hpp).
+#include "base/futex.hpp"
 
 #include <climits>
 #include <ctime>

@@ -15,7 +15,8 @@
 #include <cstdint>
 #include <thread>
 
-#include "futex.hpp"
+#include "base/assert.hpp"
+#include "base/futex.hpp"
 
 namespace ak {
 
@@ -57,7 +58,11 @@ class Injector {
     }
     unlock_consumer();
     // relaxed: items were published through their links; the count is a hint for size().
-    if (n) size_.fetch_sub(n, std::memory_order_relaxed);
+    if (n) {
+      const uint64_t before = size_.fetch_sub(n, std::memory_order_relaxed);
+      AK_ASSERT((before & ~kClosed) >= n);  // every item taken was counted by its push
+      static_cast<void>(before);
+    }
     return n;
   }
 

@@ -17,7 +17,8 @@
 #include <cstdint>
 
 #include "asynckit.h"
-#include "futex.hpp"
+#include "base/assert.hpp"
+#include "base/futex.hpp"
 
 namespace ak {
 
@@ -28,6 +29,7 @@ class Notifier {
     // seq_cst RMW + fence: Dekker pairing with the fence in notify(); the caller's recheck that
     // follows must not be reordered before this announcement.
     const uint32_t s = state_.fetch_add(kWaiter, std::memory_order_seq_cst);
+    AK_ASSERT((s & kWaiterMask) != kWaiterMask);  // the count did not overflow into the epoch
     std::atomic_thread_fence(std::memory_order_seq_cst);
     return s >> kEpochShift;
   }
@@ -103,9 +105,10 @@ class Notifier {
   void leave() noexcept {
     // relaxed: the fence below orders what follows.
     uint32_t s = state_.load(std::memory_order_relaxed);
-    while (!state_.compare_exchange_weak(s, (s - kWaiter) & ~kPending,
-                                         std::memory_order_relaxed)) {
-    }
+    do {
+      AK_ASSERT((s & kWaiterMask) != 0);  // leaves only after its own prepare_wait
+    } while (!state_.compare_exchange_weak(s, (s - kWaiter) & ~kPending,
+                                           std::memory_order_relaxed));
     // seq_cst fence: a notifier that saw the flag still set and skipped its wake-up published
     // its work before its own fence; either that fence comes first and our look for work after
     // this one sees the work, or ours comes first and it saw the flag cleared (and woke someone).

@@ -1,6 +1,9 @@
-#include "recycler.hpp"
+// recycler.cpp -- per-thread free lists of 128-byte blocks over a global list of batches, carved
+// from 2 MiB mappings (recycler.hpp).
+#include "base/recycler.hpp"
 
-#include "fault.hpp"
+#include "base/assert.hpp"
+#include "base/fault.hpp"
 
 #include <pthread.h>
 #include <sys/mman.h>
@@ -15,9 +18,9 @@ namespace ak {
 
 void* block_alloc() {
   if (fault::should_fail()) throw std::bad_alloc();
-  return ::operator new(kBlockSize, std::align_val_t{64});
+  return ::operator new(kBlockSize, std::align_val_t(64));
 }
-void block_free(void* p) noexcept { ::operator delete(p, std::align_val_t{64}); }
+void block_free(void* p) noexcept { ::operator delete(p, std::align_val_t(64)); }
 
 #else
 
@@ -139,9 +142,10 @@ void refill(Cache& c) {
 void* block_alloc() {
   if (fault::should_fail()) throw std::bad_alloc();
   Cache& c = tl_cache;
-  if (c.dead) return ::operator new(kBlockSize, std::align_val_t{64});
+  if (c.dead) return ::operator new(kBlockSize, std::align_val_t(64));
   if (!c.head) refill(c);
   FreeBlock* b = c.head;
+  AK_ASSERT(c.count > 0);  // the count follows the list
   c.head = b->next;
   --c.count;
   // The next block is likely cold (freed long ago, or by another thread): start fetching it now,

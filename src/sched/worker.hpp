@@ -5,7 +5,7 @@
 #include <cstdint>
 #include <thread>
 
-#include "deque.hpp"
+#include "base/deque.hpp"
 
 namespace ak {
 
@@ -33,9 +33,6 @@ struct Worker {
   Pool* pool = nullptr;
   unsigned index = 0;
   WorkDeque<Node*> deque;
-  // A continuation this worker made ready while completing a task, run next by this worker (see
-  // Pool::schedule; moved to the deque if user code runs first). Touched only by the owner.
-  Node* next = nullptr;
   WorkerCounters counters;
   uint64_t rng = 0;  // victim selection
   std::thread thread;
@@ -43,7 +40,7 @@ struct Worker {
 };
 
 // The worker the calling thread is, or nullptr (also set while a stopping thread drains a pool
-// that has no workers).
+// that has no workers). Defined in registry.cpp.
 Worker*& current_worker() noexcept;
 
 }  // namespace ak

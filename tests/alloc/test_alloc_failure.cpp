@@ -14,7 +14,7 @@
 #include <cstring>
 
 #include "../capi/capi_test_util.hpp"
-#include "fault.hpp"
+#include "base/fault.hpp"
 
 namespace {
 

@@ -6,7 +6,7 @@
 #include <thread>
 #include <vector>
 
-#include "deque.hpp"
+#include "base/deque.hpp"
 
 namespace {
 

@@ -5,7 +5,7 @@
 #include <thread>
 #include <vector>
 
-#include "injector.hpp"
+#include "base/injector.hpp"
 
 namespace {
 

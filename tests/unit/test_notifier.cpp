@@ -7,8 +7,8 @@
 #include <thread>
 #include <vector>
 
-#include "futex.hpp"
-#include "notifier.hpp"
+#include "base/futex.hpp"
+#include "base/notifier.hpp"
 
 namespace {
 
