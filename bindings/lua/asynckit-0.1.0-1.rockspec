@@ -44,7 +44,10 @@ build = {
    type = "builtin",
    modules = {
       asynckit = {
-         sources = { "src/module.c", "src/serial.c", "src/worker.c", "src/driver.c" },
+         sources = {
+            "src/job.c", "src/hub.c", "src/serial.c", "src/common.c", "src/worker.c",
+            "src/submit.c", "src/value.c", "src/pool.c", "src/driver.c", "src/module.c",
+         },
          incdirs = { "$(ASYNCKIT_INCDIR)" },
          libdirs = { "$(ASYNCKIT_LIBDIR)" },
          libraries = { "asynckit", "pthread", "dl" },

@@ -36,8 +36,11 @@ EXPECTED = [
      "asynckit.__version__"),
     ("bindings/python/src/asynckit/__init__.py", r'^__version__ = "([^"]+)"', version),
     ("bindings/python/src/asynckit/_native.py", r"^ABI_VERSION = (\d+)", major),
-    ("bindings/lua/CMakeLists.txt", r"project\(asynckit_lua VERSION ([\d.]+)", version),
+    # The Lua module's standalone CMake reads project(VERSION) when it can; this is its fallback.
+    ("bindings/lua/CMakeLists.txt", r"project\(asynckit_lua VERSION (\d+\.\d+\.\d+) LANGUAGES",
+     version),
     (f"bindings/lua/asynckit-{version}-1.rockspec", r'^version = "([^"]+)-1"', version),
+    (f"bindings/lua/asynckit-{version}-1.rockspec", r'^\s*tag = "v([^"]+)"', version),
 ]
 
 failures = []

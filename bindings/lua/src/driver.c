@@ -1,164 +1,64 @@
 /*
  * driver.c -- coroutines waiting on values: v:await(), ak.poll(), ak.run(), ak.pending().
  *
- * await registers a token with ak_value_on_done and yields. The callback runs on whatever thread
- * sets the value and touches only C memory: it appends the token to the hub's ready list and
+ * await arms a watch on the value (hub.c) and yields. The watch's callback runs on whatever thread
+ * sets the value and touches only C memory: it moves the watch to the hub's ready list and
  * signals. ak.poll takes the ready tokens (waiting for one up to a timeout) and resumes their
- * coroutines on the Lua thread. The hub is reference counted (the Lua state holds one reference,
- * each armed callback another) so callbacks that fire after the state has closed are harmless.
+ * coroutines on the Lua thread. The Lua state holds one reference to the hub (through a userdata
+ * whose __gc closes it) and each armed watch another, so callbacks that fire after the state has
+ * closed are harmless.
  */
-#include <errno.h>
-#include <pthread.h>
-#include <stdlib.h>
-#include <time.h>
+#include <lauxlib.h>
 
-#include "lak.h"
+#include "common.h"
+#include "driver.h"
+#include "hub.h"
+#include "value.h"
 
 #define LAK_HUB_MT "asynckit.hub"
 
-typedef struct watch {
-  struct watch *next;
-  struct hub *hub;
-  lua_Integer token;
-} watch;
-
-typedef struct hub {
-  pthread_mutex_t mu;
-  pthread_cond_t cv;
-  size_t refs;       /* 1 while the Lua state is open, +1 per armed watch */
-  size_t armed;      /* callbacks registered and not fired yet */
-  int open;          /* 0 once the Lua state has closed */
-  watch *head, *tail; /* fired, not taken yet */
-} hub;
-
 typedef struct hub_ud {
-  hub *h;
-  watch *taken; /* taken from the hub, not yet handed to Lua (freed by __gc if a memory error hit) */
+  lak_hub *h;
+  lak_watch *taken; /* taken from the hub, not yet handed to Lua (freed by __gc if a memory error
+                     * hit) */
 } hub_ud;
-
-static void free_list(watch *w) {
-  while (w) {
-    watch *next = w->next;
-    free(w);
-    w = next;
-  }
-}
-
-static void hub_destroy(hub *h) {
-  free_list(h->head);
-  pthread_cond_destroy(&h->cv);
-  pthread_mutex_destroy(&h->mu);
-  free(h);
-}
-
-static void on_fired(ak_value *v, void *arg) {
-  (void)v;
-  watch *w = arg;
-  hub *h = w->hub;
-  pthread_mutex_lock(&h->mu);
-  h->armed--;
-  if (h->open) {
-    w->next = NULL;
-    if (h->tail)
-      h->tail->next = w;
-    else
-      h->head = w;
-    h->tail = w;
-    w = NULL;
-    pthread_cond_signal(&h->cv);
-  }
-  int last = --h->refs == 0;
-  pthread_mutex_unlock(&h->mu);
-  free(w);
-  if (last) hub_destroy(h);
-}
 
 /* watch(v, token): when v is set, token becomes ready. */
 static int hub_watch(lua_State *L) {
   hub_ud *u = lua_touserdata(L, lua_upvalueindex(1));
   ak_value *v = lak_check_value(L, 1);
   lua_Integer token = luaL_checkinteger(L, 2);
-  watch *w = malloc(sizeof *w);
-  if (!w || !u->h) {
-    free(w);
-    return luaL_error(L, "asynckit: not enough memory");
-  }
-  hub *h = u->h;
-  w->next = NULL;
-  w->hub = h;
-  w->token = token;
-  pthread_mutex_lock(&h->mu);
-  h->refs++;
-  h->armed++;
-  pthread_mutex_unlock(&h->mu);
-  int rc = ak_value_on_done(v, on_fired, w); /* may call on_fired at once, on this thread */
-  if (rc != AK_OK) {
-    pthread_mutex_lock(&h->mu);
-    h->refs--;
-    h->armed--;
-    pthread_mutex_unlock(&h->mu);
-    free(w);
-    return luaL_error(L, "asynckit: await: %s", ak_strerror(rc));
-  }
+  lak_watch *w = u->h ? lak_watch_new(u->h, (int64_t)token) : NULL;
+  if (!w) return luaL_error(L, "asynckit: not enough memory");
+  int rc = lak_watch_arm(w, v); /* may fire at once, on this thread */
+  if (rc != AK_OK) return luaL_error(L, "asynckit: await: %s", ak_strerror(rc));
   return 0;
 }
 
 /* take(timeout_seconds) -> { ready tokens }: waits up to the timeout for at least one, unless no
- * callback is armed at all. */
+ * watch is armed at all. */
 static int hub_take(lua_State *L) {
   hub_ud *u = lua_touserdata(L, lua_upvalueindex(1));
   int64_t ns = lak_check_timeout(L, 1);
   lua_newtable(L);
-  hub *h = u->h;
-  if (h && !u->taken) {
-    pthread_mutex_lock(&h->mu);
-    if (ns != 0 && !h->head && h->armed > 0) {
-      if (ns == AK_FOREVER) {
-        while (!h->head && h->armed > 0) pthread_cond_wait(&h->cv, &h->mu);
-      } else {
-        struct timespec deadline;
-        clock_gettime(CLOCK_MONOTONIC, &deadline);
-        deadline.tv_sec += (time_t)(ns / 1000000000);
-        deadline.tv_nsec += (long)(ns % 1000000000);
-        if (deadline.tv_nsec >= 1000000000L) {
-          deadline.tv_sec += 1;
-          deadline.tv_nsec -= 1000000000L;
-        }
-        while (!h->head && h->armed > 0) {
-          if (pthread_cond_timedwait(&h->cv, &h->mu, &deadline) == ETIMEDOUT) break;
-        }
-      }
-    }
-    u->taken = h->head;
-    h->head = h->tail = NULL;
-    pthread_mutex_unlock(&h->mu);
-  }
+  if (u->h && !u->taken) u->taken = lak_hub_take(u->h, ns);
   lua_Integer i = 0;
   while (u->taken) {
-    watch *w = u->taken;
-    lua_pushinteger(L, w->token);
+    lua_pushinteger(L, (lua_Integer)u->taken->token);
     lua_rawseti(L, -2, ++i);
-    u->taken = w->next;
-    free(w);
+    u->taken = lak_watch_drop(u->taken);
   }
   return 1;
 }
 
 static int hub_gc(lua_State *L) {
   hub_ud *u = lua_touserdata(L, 1);
-  free_list(u->taken);
+  lak_watch_free_all(u->taken);
   u->taken = NULL;
-  hub *h = u->h;
+  lak_hub *h = u->h;
   if (!h) return 0;
   u->h = NULL;
-  pthread_mutex_lock(&h->mu);
-  h->open = 0;
-  watch *ready = h->head;
-  h->head = h->tail = NULL;
-  int last = --h->refs == 0;
-  pthread_mutex_unlock(&h->mu);
-  free_list(ready);
-  if (last) hub_destroy(h);
+  lak_hub_close(h);
   return 0;
 }
 
@@ -272,20 +172,11 @@ void lak_open_driver(lua_State *L, int module, int value_methods) {
   lua_setmetatable(L, -2);
   int ud = lua_gettop(L);
 
-  hub *h = calloc(1, sizeof *h);
-  if (!h) {
+  u->h = lak_hub_new();
+  if (!u->h) {
     luaL_error(L, "asynckit: not enough memory");
     return; /* not reached: luaL_error does not return */
   }
-  pthread_condattr_t attr;
-  pthread_condattr_init(&attr);
-  pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
-  pthread_mutex_init(&h->mu, NULL);
-  pthread_cond_init(&h->cv, &attr);
-  pthread_condattr_destroy(&attr);
-  h->refs = 1;
-  h->open = 1;
-  u->h = h;
 
   if (luaL_loadbufferx(L, driver_lua, sizeof driver_lua - 1, "=asynckit.driver", "t") != LUA_OK)
     lua_error(L);

@@ -1,10 +1,12 @@
 /*
- * serial.c -- Lua values to and from C buffers: the only form in which data crosses threads.
+ * serial.c -- Lua values to and from C buffers (packs, job.h): the only form in which data crosses
+ * threads.
  *
  * What crosses: nil, booleans, integers and floats (kept apart), strings (any bytes), Lua functions
  * whose upvalues are only _ENV and the asynckit module (as bytecode; those upvalues are rebound to
- * the receiving state's globals and its asynckit module), and tables of these, nested up to LAK_MAX_DEPTH, keys included. Metatables do not cross. A table reached twice
- * is copied twice; a table that contains itself is refused. Anything else (userdata, coroutines,
+ * the receiving state's globals and its asynckit module), and tables of these, nested up to
+ * LAK_MAX_DEPTH, keys included. Metatables do not cross. A table reached twice is copied twice; a
+ * table that contains itself is refused. Anything else (userdata, coroutines,
  * C functions, functions with other upvalues) is refused with a message naming where it was.
  *
  * The encoder never raises a Lua error: it allocates C memory only, so a refusal cannot leak the
@@ -21,7 +23,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "lak.h"
+#include <lauxlib.h>
+
+#include "serial.h"
 
 /* Where the values start: the flexible array may begin inside the struct's tail padding. */
 #define LAK_PACK_HEADER offsetof(lak_pack, data)
@@ -30,8 +34,6 @@
 #define LAK_STR(x) LAK_STR_(x)
 
 enum { T_NIL, T_FALSE, T_TRUE, T_INT, T_FLT, T_STR, T_FUNC, T_TABLE };
-
-void lak_pack_free(void *pack) { free(pack); }
 
 /* --- encoding --------------------------------------------------------------------------------- */
 
@@ -431,11 +433,6 @@ int lak_decode(lua_State *L, const lak_pack *pack, int max) {
 }
 
 /* --- reading values ---------------------------------------------------------------------------- */
-
-int lak_is_join(const ak_value *v) {
-  size_t index;
-  return ak_list_size(v) > 0 && ak_list_any_index(v, &index) == AK_EINVAL;
-}
 
 /* Pushes up to `max` (all when max < 0) of the values reading v gives; see lak_push_results. */
 static int push_results(lua_State *L, ak_value *v, void *result, int max) {

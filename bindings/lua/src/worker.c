@@ -1,5 +1,6 @@
 /*
- * worker.c -- Lua work on pool threads: jobs, the per-thread worker states, the worker-side module.
+ * worker.c -- Lua work on pool threads: the per-thread worker states, running a job, the worker-side
+ * module.
  *
  * Each thread that runs Lua work owns one Lua state, made the first time it runs a job and closed
  * when the thread exits (a pthread key destructor). The state is reused by every later job on
@@ -9,60 +10,19 @@
  * arguments, push the values it depends on, call it, encode its results into a pack that becomes
  * the task's result. Every step is inside lua_pcall; nothing Lua-side escapes the job.
  */
-#include <errno.h>
 #include <pthread.h>
-#include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
+#include <lauxlib.h>
 #include <lualib.h>
 
-#include "lak.h"
+#include "common.h"
+#include "job.h"
+#include "serial.h"
+#include "worker.h"
 
-/* --- jobs -------------------------------------------------------------------------------------- */
-
-static char *copy_string(const char *s) {
-  if (!s) return NULL;
-  size_t n = strlen(s) + 1;
-  char *c = malloc(n);
-  if (c) memcpy(c, s, n);
-  return c;
-}
-
-lak_job *lak_job_new(enum lak_job_mode mode, lak_pack *pack, ak_value *const *deps, size_t ndeps,
-                     const char *path, const char *cpath) {
-  lak_job *job = calloc(1, sizeof *job);
-  if (!job) {
-    lak_pack_free(pack);
-    return NULL;
-  }
-  job->mode = mode;
-  job->pack = pack;
-  job->path = copy_string(path);
-  job->cpath = copy_string(cpath);
-  if (ndeps > 0) job->deps = malloc(ndeps * sizeof *job->deps);
-  if ((path && !job->path) || (cpath && !job->cpath) || (ndeps > 0 && !job->deps)) {
-    lak_job_free(job);
-    return NULL;
-  }
-  if (ndeps > 0) memcpy(job->deps, deps, ndeps * sizeof *deps);
-  job->ndeps = ndeps;
-  return job;
-}
-
-void lak_job_free(lak_job *job) {
-  if (!job) return;
-  free(job->deps);
-  free(job->path);
-  free(job->cpath);
-  lak_pack_free(job->pack);
-  free(job);
-}
-
-void lak_job_done(ak_value *v, void *job) {
-  (void)v;
-  lak_job_free(job);
-}
+/* Registry key of the metatable marking error objects raised by the worker-side ak.fail. */
+#define LAK_FAIL_MT "asynckit.fail"
 
 /* --- the running job, for the worker-side module ------------------------------------------------ */
 
@@ -74,15 +34,6 @@ typedef struct run_ctx {
 
 /* The job running on this thread, or NULL. Saved and restored around each job. */
 static __thread run_ctx *tl_ctx;
-
-/* The value behind input i (0-based) of the running job: see ak_task_input. */
-static ak_value *input_value(const lak_job *job, size_t i) {
-  if (job->mode == LAK_JOB_CHAIN) {
-    ak_value *prev = job->deps[0];
-    return lak_is_join(prev) ? ak_list_at(prev, i) : prev;
-  }
-  return i < job->ndeps ? job->deps[i] : NULL;
-}
 
 /* --- worker states ------------------------------------------------------------------------------- */
 
@@ -177,7 +128,8 @@ static int job_body(lua_State *L) {
   } else if (job->mode == LAK_JOB_AFTER) {
     size_t n = ak_task_input_count(task);
     luaL_checkstack(L, (int)(n > 1000000 ? 1000000 : n) + 1, "asynckit: too many inputs");
-    for (size_t i = 0; i < n; ++i) lak_push_first_result(L, input_value(job, i), ak_task_input(task, i));
+    for (size_t i = 0; i < n; ++i)
+      lak_push_first_result(L, lak_job_input(job, i), ak_task_input(task, i));
     k = (int)n;
   }
   if (k > 0) lua_rotate(L, fn + 1, k); /* inputs first, then the extra arguments */
@@ -223,55 +175,6 @@ int lak_job_run(ak_task *task, void *arg) {
   lua_settop(L, top);
   tl_ctx = saved;
   return ctx.rc;
-}
-
-/* --- functions shared by both modules ------------------------------------------------------------ */
-
-int lak_now(lua_State *L) {
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  lua_pushnumber(L, (lua_Number)ts.tv_sec + (lua_Number)ts.tv_nsec * 1e-9);
-  return 1;
-}
-
-int lak_sleep(lua_State *L) {
-  lua_Number s = luaL_checknumber(L, 1);
-  luaL_argcheck(L, s >= 0 && s < 1e9, 1, "seconds must be between 0 and 1e9");
-  struct timespec ts;
-  ts.tv_sec = (time_t)s;
-  ts.tv_nsec = (long)((s - (lua_Number)ts.tv_sec) * 1e9);
-  if (ts.tv_nsec >= 1000000000L) ts.tv_nsec = 999999999L;
-  while (nanosleep(&ts, &ts) != 0 && errno == EINTR) {
-  }
-  return 0;
-}
-
-int lak_strerror(lua_State *L) {
-  lua_pushstring(L, ak_strerror((int)luaL_checkinteger(L, 1)));
-  return 1;
-}
-
-int lak_version(lua_State *L) {
-  lua_pushstring(L, ak_version());
-  return 1;
-}
-
-void lak_set_constants(lua_State *L) {
-#define LAK_CONSTANT_(name, code, text) \
-  lua_pushinteger(L, code);             \
-  lua_setfield(L, -2, #name);
-  AK_STATUS_MAP(LAK_CONSTANT_)
-#undef LAK_CONSTANT_
-  lua_pushliteral(L, AK_VERSION_STRING);
-  lua_setfield(L, -2, "VERSION");
-}
-
-int64_t lak_check_timeout(lua_State *L, int idx) {
-  if (lua_isnoneornil(L, idx)) return AK_FOREVER;
-  lua_Number s = luaL_checknumber(L, idx);
-  luaL_argcheck(L, s >= 0, idx, "timeout must be a non-negative number of seconds");
-  if (s >= 9.2e9) return AK_FOREVER; /* math.huge, or beyond what int64 nanoseconds hold */
-  return (int64_t)(s * 1e9);
 }
 
 /* --- the worker-side module ------------------------------------------------------------------------ */
@@ -322,7 +225,7 @@ static int w_input(lua_State *L) {
   lua_Integer i = luaL_checkinteger(L, 1);
   size_t n = ctx->job->mode == LAK_JOB_DO ? 0 : ak_task_input_count(ctx->task);
   luaL_argcheck(L, i >= 1 && (lua_Unsigned)i <= n, 1, "no such input");
-  ak_value *v = input_value(ctx->job, (size_t)(i - 1));
+  ak_value *v = lak_job_input(ctx->job, (size_t)(i - 1));
   return lak_push_results(L, v, ak_task_input(ctx->task, (size_t)(i - 1)));
 }
 

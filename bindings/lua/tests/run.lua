@@ -29,6 +29,7 @@ local files = {
   "test_parallel",
   "test_coroutines",
   "test_lifetime",
+  "test_failed_index",
 }
 
 local ak = require "asynckit"
