@@ -21,11 +21,11 @@ std::string label();
 [[noreturn]] void fail(const char* fmt, ...) __attribute__((format(printf, 1, 2)));
 
 // A result check that stays cheap on the hot path: the message is only formatted on failure.
-#define BENCH_CHECK(cond, ...)                        \
-  do {                                                \
-    if (__builtin_expect(!(cond), 0)) {               \
-      ::bench::fail(__VA_ARGS__);                     \
-    }                                                 \
+#define BENCH_CHECK(cond, ...)                                                                     \
+  do {                                                                                             \
+    if (__builtin_expect(!(cond), 0)) {                                                            \
+      ::bench::fail(__VA_ARGS__);                                                                  \
+    }                                                                                              \
   } while (0)
 
 // CPU seconds (user + system) used so far by every thread of this process (getrusage).
@@ -53,8 +53,8 @@ double quantile(std::vector<double>& samples, double q);
 // must fail the run (and CI) instead of hanging it.
 class Watchdog {
  public:
-  static void start();                  // once, before the first arm()
-  static void arm(double seconds);      // the current run must end within `seconds`
+  static void start();              // once, before the first arm()
+  static void arm(double seconds);  // the current run must end within `seconds`
   static void disarm();
 };
 

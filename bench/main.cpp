@@ -141,9 +141,12 @@ constexpr std::array<const char*, kPeerCount> kPeerNames = {"asynckit", "oneTBB"
 
 std::unique_ptr<Peer> make_peer(int id, unsigned workers) {
   switch (id) {
-    case kAsynckit: return make_asynckit_peer(workers);
-    case kTbb: return make_tbb_peer(workers);
-    default: return make_naive_peer(workers);
+    case kAsynckit:
+      return make_asynckit_peer(workers);
+    case kTbb:
+      return make_tbb_peer(workers);
+    default:
+      return make_naive_peer(workers);
   }
 }
 
@@ -172,8 +175,15 @@ struct Row {
 };
 
 enum RowId {
-  kSpawnRow, kFibRow, kChainRow, kJoinRow, kRoundtripMedianRow, kRoundtripP99Row, kIdleRow,
-  kMemoryRow, kRowCount
+  kSpawnRow,
+  kFibRow,
+  kChainRow,
+  kJoinRow,
+  kRoundtripMedianRow,
+  kRoundtripP99Row,
+  kIdleRow,
+  kMemoryRow,
+  kRowCount
 };
 
 Row row(const char* workload, const char* name, const char* unit, std::vector<Target> targets) {
@@ -193,17 +203,16 @@ std::vector<Row> make_rows() {
   rows[kFibRow] = row("fib_full", "fib_full", "ms", {{T::kRatioAtMost, kTbb, 1.0}});
   rows[kChainRow] = row("chain", "chain", "ns/link", {{T::kRatioAtMost, kTbb, 2.0}});
   rows[kJoinRow] = row("join", "join", "ns/task", {{T::kRatioAtMost, kTbb, 1.0}});
-  rows[kRoundtripMedianRow] =
-      row("roundtrip", "roundtrip median", "us",
-          {{T::kRatioAtMost, kNaive, 0.3}, {T::kRatioAtMost, kTbb, 0.5}});
+  rows[kRoundtripMedianRow] = row("roundtrip", "roundtrip median", "us",
+                                  {{T::kRatioAtMost, kNaive, 0.3}, {T::kRatioAtMost, kTbb, 0.5}});
   rows[kRoundtripP99Row] = row("roundtrip", "roundtrip p99", "us", {});
   rows[kIdleRow] = row("idle", "idle", "CPU s/s", {{T::kBelow, kAsynckit, 0.01}});
   rows[kMemoryRow] = row("memory", "memory", "B/task", {{T::kAtMost, kAsynckit, 128}});
   return rows;
 }
 
-const std::vector<std::string> kWorkloads = {"spawn_empty", "fib_full", "chain", "join",
-                                             "roundtrip", "idle", "memory", "baseline"};
+const std::vector<std::string> kWorkloads = {"spawn_empty", "fib_full", "chain",  "join",
+                                             "roundtrip",   "idle",     "memory", "baseline"};
 
 // --- one run ----------------------------------------------------------------------------------
 
@@ -259,8 +268,8 @@ int child_main(const Options& o, const Sizes& s) {
 
 // The parent's side: runs one child and reads its number. A child that fails fails us.
 double run_child(const Options& o, const std::string& workload, int peer) {
-  std::vector<std::string> args = {"ak_bench", "--child", workload,
-                                   kPeerNames[static_cast<size_t>(peer)],
+  std::vector<std::string> args = {"ak_bench",  "--child",
+                                   workload,    kPeerNames[static_cast<size_t>(peer)],
                                    "--workers", std::to_string(o.workers),
                                    "--timeout", std::to_string(static_cast<long>(o.timeout))};
   if (o.quick) args.push_back("--quick");
@@ -370,8 +379,12 @@ std::string met_text(const Row& row) {
         met = met && ak / peer <= g.limit;
         break;
       }
-      case Target::kBelow: met = met && ak < g.limit; break;
-      case Target::kAtMost: met = met && ak <= g.limit; break;
+      case Target::kBelow:
+        met = met && ak < g.limit;
+        break;
+      case Target::kAtMost:
+        met = met && ak <= g.limit;
+        break;
     }
   }
   return met ? "yes" : "no";
@@ -392,10 +405,10 @@ std::string with_commas(size_t n) {
 }
 
 #ifndef AK_BENCH_BUILD_TYPE
-#define AK_BENCH_BUILD_TYPE "unknown"
+#  define AK_BENCH_BUILD_TYPE "unknown"
 #endif
 #ifndef AK_BENCH_CXX_FLAGS
-#define AK_BENCH_CXX_FLAGS "unknown"
+#  define AK_BENCH_CXX_FLAGS "unknown"
 #endif
 
 }  // namespace
@@ -479,23 +492,26 @@ int run(int argc, char** argv) {
   set_label("report");
 
   // The report, in Markdown.
-  std::printf("Workers per pool: %u. Repetitions: %d, interleaved (asynckit, oneTBB, naive, "
-              "rotating who goes first). Sizes: %s.\n\n",
-              o.workers, o.reps,
-              o.quick ? "--quick (smoke run, not a measurement)" : "the issue's");
-  std::printf("Peers: asynckit %s (public C API), oneTBB %s, naive pool (%s). Build: %s, "
-              "CXXFLAGS \"%s\".\n\n",
-              peers[kAsynckit]->version().c_str(), peers[kTbb]->version().c_str(),
-              peers[kNaive]->version().c_str(), AK_BENCH_BUILD_TYPE, AK_BENCH_CXX_FLAGS);
-  std::printf("Sizes: spawn_empty %s tasks; fib_full fib(%d); chain %s links; join %s x %s; "
-              "roundtrip %s; idle %s s after %s tasks; memory %s pending.\n\n",
-              with_commas(s.spawn_tasks).c_str(), s.fib_n, with_commas(s.chain_links).c_str(),
-              with_commas(s.join_rounds).c_str(), with_commas(s.join_width).c_str(),
-              with_commas(s.roundtrip_times).c_str(), format_number(s.idle_seconds).c_str(),
-              with_commas(s.idle_burst).c_str(), with_commas(s.memory_pending).c_str());
+  std::printf(
+      "Workers per pool: %u. Repetitions: %d, interleaved (asynckit, oneTBB, naive, "
+      "rotating who goes first). Sizes: %s.\n\n",
+      o.workers, o.reps, o.quick ? "--quick (smoke run, not a measurement)" : "the issue's");
+  std::printf(
+      "Peers: asynckit %s (public C API), oneTBB %s, naive pool (%s). Build: %s, "
+      "CXXFLAGS \"%s\".\n\n",
+      peers[kAsynckit]->version().c_str(), peers[kTbb]->version().c_str(),
+      peers[kNaive]->version().c_str(), AK_BENCH_BUILD_TYPE, AK_BENCH_CXX_FLAGS);
+  std::printf(
+      "Sizes: spawn_empty %s tasks; fib_full fib(%d); chain %s links; join %s x %s; "
+      "roundtrip %s; idle %s s after %s tasks; memory %s pending.\n\n",
+      with_commas(s.spawn_tasks).c_str(), s.fib_n, with_commas(s.chain_links).c_str(),
+      with_commas(s.join_rounds).c_str(), with_commas(s.join_width).c_str(),
+      with_commas(s.roundtrip_times).c_str(), format_number(s.idle_seconds).c_str(),
+      with_commas(s.idle_burst).c_str(), with_commas(s.memory_pending).c_str());
   std::printf("Cells: median [min-max]. Ratios compare medians.\n\n");
-  std::printf("| workload | unit | asynckit | oneTBB | naive | asynckit/oneTBB | asynckit/naive "
-              "| target | met |\n");
+  std::printf(
+      "| workload | unit | asynckit | oneTBB | naive | asynckit/oneTBB | asynckit/naive "
+      "| target | met |\n");
   std::printf("|---|---|---|---|---|---|---|---|---|\n");
   for (const Row& row : rows) {
     if (!selected(o, row.workload)) continue;
@@ -516,8 +532,9 @@ int run(int argc, char** argv) {
     }
   }
   if (!condvar_us.empty()) {
-    std::printf("\nMachine baselines (the issue's reference machine: condvar ~83 us, spin "
-                "~0.15 us):\n\n");
+    std::printf(
+        "\nMachine baselines (the issue's reference machine: condvar ~83 us, spin "
+        "~0.15 us):\n\n");
     std::printf("| baseline | unit | median [min-max] |\n|---|---|---|\n");
     Row tmp;
     tmp.samples[0] = condvar_us;

@@ -18,10 +18,10 @@ inline size_t as_index(const void* p) {
   return static_cast<size_t>(reinterpret_cast<uintptr_t>(p));
 }
 
-#define AK_MUST(call)                                                   \
-  do {                                                                  \
-    const int rc_ = (call);                                             \
-    BENCH_CHECK(rc_ == AK_OK, "%s returned %d (%s)", #call, rc_, ak_strerror(rc_)); \
+#define AK_MUST(call)                                                                              \
+  do {                                                                                             \
+    const int rc_ = (call);                                                                        \
+    BENCH_CHECK(rc_ == AK_OK, "%s returned %d (%s)", #call, rc_, ak_strerror(rc_));                \
   } while (0)
 
 ak_pool* make_pool(unsigned workers) {

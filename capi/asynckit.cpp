@@ -101,9 +101,8 @@ AK_API int ak_pool_do_after(ak_pool* p, ak_value* const* deps, size_t n, ak_fn f
                             ak_value** out) {
   if (!p || !fn || !out || !valid_list(deps, n)) return AK_EINVAL;
   if (n == 0) return ak_pool_do(p, fn, arg, out);
-  return make_value(out, [&](ak::Node** made) {
-    return rt::pool_do_after(pool_of(p), deps, n, fn, arg, made);
-  });
+  return make_value(
+      out, [&](ak::Node** made) { return rt::pool_do_after(pool_of(p), deps, n, fn, arg, made); });
 }
 
 AK_API int ak_pool_resize(ak_pool* p, unsigned workers) {
@@ -262,8 +261,7 @@ AK_API int ak_list_any_index(const ak_value* any, size_t* index) {
 
 AK_API int ak_chain(ak_value* prev, ak_fn fn, void* arg, ak_value** out) {
   if (!prev || !fn || !out) return AK_EINVAL;
-  return make_value(out,
-                    [&](ak::Node** made) { return rt::chain(node_of(prev), fn, arg, made); });
+  return make_value(out, [&](ak::Node** made) { return rt::chain(node_of(prev), fn, arg, made); });
 }
 
 AK_API int ak_chain_on(ak_pool* p, ak_value* prev, ak_fn fn, void* arg, ak_value** out) {

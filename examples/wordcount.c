@@ -16,7 +16,7 @@
 #include <sys/stat.h>
 
 #ifndef WORDCOUNT_DEFAULT_DIR
-#define WORDCOUNT_DEFAULT_DIR "."
+#  define WORDCOUNT_DEFAULT_DIR "."
 #endif
 
 typedef struct counts {
@@ -41,7 +41,8 @@ static int count_file(ak_task *task, void *arg) {
     for (size_t i = 0; i < got; i++) {
       const char ch = buf[i];
       if (ch == '\n') c->lines++;
-      const int space = ch == ' ' || ch == '\n' || ch == '\t' || ch == '\r' || ch == '\v' || ch == '\f';
+      const int space =
+          ch == ' ' || ch == '\n' || ch == '\t' || ch == '\r' || ch == '\v' || ch == '\f';
       if (!space && !in_word) c->words++;
       in_word = !space;
     }
@@ -92,8 +93,10 @@ static int walk(const char *dir, file_list *out) {
     if (snprintf(path, sizeof path, "%s/%s", dir, name) >= (int)sizeof path) continue;
     struct stat st;
     if (lstat(path, &st) != 0) continue;
-    if (S_ISDIR(st.st_mode)) rc = walk(path, out);
-    else if (S_ISREG(st.st_mode)) rc = add_path(out, path);
+    if (S_ISDIR(st.st_mode))
+      rc = walk(path, out);
+    else if (S_ISREG(st.st_mode))
+      rc = add_path(out, path);
   }
   closedir(d);
   return rc;

@@ -6,7 +6,8 @@
  *
  * Conventions used by every function below:
  *   - Functions returning int return AK_OK (0) on success, a negative library code (AK_E*) on a
- *     library error, or, for the outcome of work, whatever positive or negative code the work chose.
+ *     library error, or, for the outcome of work, whatever positive or negative code the work
+ *     chose.
  *   - Out pointers are written only when the function returns AK_OK.
  *   - Bad input (NULL handles or out pointers, NULL work functions, bad sizes, negative timeouts
  *     other than AK_FOREVER) returns AK_EINVAL and changes nothing.
@@ -14,7 +15,8 @@
  *   - Every function that hands out an ak_value hands out one reference; the caller drops it with
  *     ak_value_release. Values stay valid after their pool is destroyed.
  *   - Every function is thread-safe: any thread may call any function on any handle it holds a
- *     reference to, including from inside work running on a pool, unless its comment says otherwise.
+ *     reference to, including from inside work running on a pool, unless its comment says
+ *     otherwise.
  *   - Using a handle after its last reference is released (or a pool after ak_pool_destroy) is
  *     undefined: the library cannot tell a freed pointer from a live one.
  */
@@ -80,6 +82,7 @@ AK_API unsigned ak_version_number(void);
  * function may also fail with a library code). Library codes are never renumbered; new ones are
  * only appended. AK_STATUS_MAP lists them once, for the enum below and for ak_strerror.
  * ------------------------------------------------------------------------------------------- */
+/* clang-format off */
 #define AK_STATUS_MAP(X)                                                                         \
   X(OK, 0, "success")                                                                            \
   X(EINVAL, -1, "invalid argument")                                                              \
@@ -98,6 +101,7 @@ typedef enum ak_status {
 #undef AK_STATUS_ENUM_
   AK_STATUS_LAST_ = AK_EINTERNAL /* not a code: the lowest library code so far */
 } ak_status;
+/* clang-format on */
 
 /* A short English description of `code`: the library's own text for AK_* codes, "work-defined
  * error" for positive codes, "unknown error" otherwise. Static storage; never NULL. */
@@ -148,7 +152,9 @@ typedef struct ak_pool_options {
   const char *name; /* thread name prefix (first 11 bytes are used) or NULL; copied */
 } ak_pool_options;
 
+/* clang-format off */
 #define AK_POOL_OPTIONS_INIT {sizeof(ak_pool_options), AK_WORKERS_DEFAULT, NULL}
+/* clang-format on */
 
 typedef struct ak_stats {
   size_t size;        /* sizeof(ak_stats), set by the caller */
@@ -163,7 +169,9 @@ typedef struct ak_stats {
   /* add fields only at the end */
 } ak_stats;
 
+/* clang-format off */
 #define AK_STATS_INIT {sizeof(ak_stats), 0, 0, 0, 0, 0, 0, 0}
+/* clang-format on */
 
 /* ---------------------------------------------------------------------------------------------
  * Pool
@@ -354,7 +362,8 @@ AK_API int ak_value_new(ak_value **out);
 AK_API int ak_value_set(ak_value *v, void *result, ak_free_fn free_fn);
 
 /* Fails a promise with `code` (0 becomes AK_EWORK) and a copy of `message` (NULL: a message
- * naming the code). Returns AK_OK, AK_EINVAL (NULL v), AK_ESTATE (already set, or not a promise). */
+ * naming the code). Returns AK_OK, AK_EINVAL (NULL v), AK_ESTATE (already set, or not a
+ * promise). */
 AK_API int ak_value_fail(ak_value *v, int code, const char *message);
 
 /* ---------------------------------------------------------------------------------------------
@@ -388,12 +397,12 @@ AK_API int ak_list_any_index(const ak_value *any, size_t *index);
 
 /* Continues `prev`: fn runs once prev is set, on prev's pool: the pool that runs (or ran) it;
  * for a list, the pool of its first element that has one; for a promise (or a list of promises),
- * the default pool (see ak_pool_default). Works on values already set. The task holds its own reference to prev until
- * it has run (or failed); the caller's reference is untouched. The inputs are prev's result, or,
- * when prev is a join list, its elements' results in order. If prev fails, fn never runs and the
- * value fails as described for ak_pool_do_after; on a join list the input named is the failed
- * element ("input <i> failed: <element i's message>"), as the elements are the inputs. If that
- * pool's stop has completed when prev is set, the value fails with AK_ESHUTDOWN.
+ * the default pool (see ak_pool_default). Works on values already set. The task holds its own
+ * reference to prev until it has run (or failed); the caller's reference is untouched. The inputs
+ * are prev's result, or, when prev is a join list, its elements' results in order. If prev fails,
+ * fn never runs and the value fails as described for ak_pool_do_after; on a join list the input
+ * named is the failed element ("input <i> failed: <element i's message>"), as the elements are the
+ * inputs. If that pool's stop has completed when prev is set, the value fails with AK_ESHUTDOWN.
  * Returns AK_OK, AK_EINVAL (NULL prev, fn or out), AK_ESHUTDOWN (the pool is stopped, or was
  * destroyed), AK_ENOMEM. */
 AK_API int ak_chain(ak_value *prev, ak_fn fn, void *arg, ak_value **out);

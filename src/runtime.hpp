@@ -33,7 +33,7 @@ const char* strerror(int code) noexcept;
 // --- pool -------------------------------------------------------------------------------------
 // workers: a count up to AK_WORKERS_MAX, or AK_WORKERS_DEFAULT. Throws.
 int pool_create(unsigned workers, const char* name, Pool** out);
-Pool* pool_default() noexcept;  // null if it cannot be made
+Pool* pool_default() noexcept;                          // null if it cannot be made
 int pool_do(Pool* p, ak_fn fn, void* arg, Node** out);  // throws
 // n >= 1 values, none null. Throws.
 int pool_do_after(Pool* p, ak_value* const* deps, size_t n, ak_fn fn, void* arg, Node** out);
@@ -76,7 +76,7 @@ Node* list_any(ak_value* const* values, size_t n);
 size_t list_size(const Node* list) noexcept;
 Node* list_at(const Node* list, size_t i) noexcept;  // null when not a list or out of range
 int list_any_index(const Node* any, size_t* index) noexcept;
-int chain(Node* prev, ak_fn fn, void* arg, Node** out);           // throws
+int chain(Node* prev, ak_fn fn, void* arg, Node** out);              // throws
 int chain_on(Pool* p, Node* prev, ak_fn fn, void* arg, Node** out);  // throws
 
 }  // namespace ak::rt

@@ -101,10 +101,10 @@ enum class Kind { kLeafTask, kPromise, kAfter, kChain, kJoinChain, kAny };
 struct Node {
   Kind kind;
   uint64_t id;
-  std::vector<size_t> deps;   // indices of earlier value nodes
-  ak_value *v = nullptr;      // the value checked (for kJoinChain: the chain on the join)
-  ak_value *join = nullptr;   // kJoinChain: the join list
-  bool cancelled = false;     // ak_value_cancel returned AK_OK on it
+  std::vector<size_t> deps;  // indices of earlier value nodes
+  ak_value *v = nullptr;     // the value checked (for kJoinChain: the chain on the join)
+  ak_value *join = nullptr;  // kJoinChain: the join list
+  bool cancelled = false;    // ak_value_cancel returned AK_OK on it
   bool promise_set = false;
   // Filled in when checked.
   bool failed = false;
@@ -133,7 +133,7 @@ struct Round {
       Node n{};
       n.id = next_id++;
       const size_t r = i < 4 ? pick(2) : pick(100);
-      n.kind = r < 25 ? Kind::kLeafTask
+      n.kind = r < 25   ? Kind::kLeafTask
                : r < 35 ? Kind::kPromise
                : r < 60 ? Kind::kAfter
                : r < 80 ? Kind::kChain
@@ -225,7 +225,8 @@ struct Round {
   }
 
   void check(Node &n, size_t index) {
-    const std::string where = "value " + std::to_string(index) + " (id " + std::to_string(n.id) + ")";
+    const std::string where =
+        "value " + std::to_string(index) + " (id " + std::to_string(n.id) + ")";
     if (ak_value_wait(n.v, kBoundNs) != AK_OK) fail(where + " was not set within 60 s");
     void *r = nullptr;
     const int st = ak_value_get(n.v, 0, &r);
@@ -253,8 +254,8 @@ struct Round {
     const bool must_fail = n.cancelled || inputs_failed(n);
     if (must_fail) {
       if (st != AK_ECANCELED) {
-        fail(where + ": should have failed with AK_ECANCELED, status " + std::to_string(st) +
-             " (" + ak_value_message(n.v) + ")");
+        fail(where + ": should have failed with AK_ECANCELED, status " + std::to_string(st) + " (" +
+             ak_value_message(n.v) + ")");
       }
       n.failed = true;
       ++checked;
@@ -303,11 +304,16 @@ int main(int argc, char **argv) {
   double warmup = std::min(30.0, std::max(1.0, seconds / 4));
   for (int i = 2; i + 1 < argc; i += 2) {
     const std::string k = argv[i];
-    if (k == "--seed") seed = std::strtoull(argv[i + 1], nullptr, 10);
-    else if (k == "--nodes") nodes = std::strtoul(argv[i + 1], nullptr, 10);
-    else if (k == "--max-growth-mb") max_growth_mb = std::atof(argv[i + 1]);
-    else if (k == "--warmup-seconds") warmup = std::atof(argv[i + 1]);
-    else usage();
+    if (k == "--seed")
+      seed = std::strtoull(argv[i + 1], nullptr, 10);
+    else if (k == "--nodes")
+      nodes = std::strtoul(argv[i + 1], nullptr, 10);
+    else if (k == "--max-growth-mb")
+      max_growth_mb = std::atof(argv[i + 1]);
+    else if (k == "--warmup-seconds")
+      warmup = std::atof(argv[i + 1]);
+    else
+      usage();
   }
   if (nodes < 8) nodes = 8;
 
@@ -335,8 +341,8 @@ int main(int argc, char **argv) {
     const auto deadline = clock::now() + std::chrono::seconds(60);
     while (g_freed.load() != g_allocated.load()) {
       if (clock::now() > deadline) {
-        fail("results not freed: " + std::to_string(g_allocated.load() - g_freed.load()) +
-             " of " + std::to_string(g_allocated.load()) + " still held");
+        fail("results not freed: " + std::to_string(g_allocated.load() - g_freed.load()) + " of " +
+             std::to_string(g_allocated.load()) + " still held");
       }
       std::this_thread::yield();
     }
@@ -364,9 +370,10 @@ int main(int argc, char **argv) {
   std::printf("  values checked %" PRIu64 "\n", checked);
   std::printf("  results freed  %" PRIu64 " of %" PRIu64 "\n", g_freed.load(), g_allocated.load());
   std::printf("  peak RSS       %.1f MiB\n", mib(peak_resident_bytes()));
-  std::printf("  RSS after warm-up (%.0f s) %.1f MiB, highest since %.1f MiB, at the end %.1f MiB "
-              "(growth %+.1f MiB, margin %.1f MiB)\n",
-              warmup, mib(rss_warm), mib(rss_max_after_warm), mib(rss_end), growth, max_growth_mb);
+  std::printf(
+      "  RSS after warm-up (%.0f s) %.1f MiB, highest since %.1f MiB, at the end %.1f MiB "
+      "(growth %+.1f MiB, margin %.1f MiB)\n",
+      warmup, mib(rss_warm), mib(rss_max_after_warm), mib(rss_end), growth, max_growth_mb);
   if (growth > max_growth_mb) {
     std::fprintf(stderr, "ak_soak: FAILED: resident memory grew by %.1f MiB after the warm-up\n",
                  growth);

@@ -12,9 +12,9 @@ namespace ak {
 }  // namespace ak
 
 #if defined(AK_ENABLE_ASSERTS)
-#define AK_ASSERT(condition) \
-  (static_cast<bool>(condition) ? void(0) : ::ak::assert_failed(#condition, __FILE__, __LINE__))
+#  define AK_ASSERT(condition)                                                                     \
+    (static_cast<bool>(condition) ? void(0) : ::ak::assert_failed(#condition, __FILE__, __LINE__))
 #else
 // sizeof keeps the names in the condition "used" without evaluating anything.
-#define AK_ASSERT(condition) static_cast<void>(sizeof(static_cast<bool>(condition)))
+#  define AK_ASSERT(condition) static_cast<void>(sizeof(static_cast<bool>(condition)))
 #endif

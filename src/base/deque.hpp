@@ -53,7 +53,7 @@ class WorkDeque {
     std::atomic_thread_fence(std::memory_order_seq_cst);
     int64_t t = top_.load(std::memory_order_relaxed);
     AK_ASSERT(t <= b + 1);  // at most one past our claim: the deque was empty
-    if (t > b) {  // empty
+    if (t > b) {            // empty
       bottom_.store(b + 1, std::memory_order_relaxed);
       return nullptr;
     }

@@ -3,7 +3,7 @@
 #include "base/fault.hpp"
 
 #ifdef AK_FAULT_INJECTION
-#include <atomic>
+#  include <atomic>
 
 namespace ak::fault {
 namespace {

@@ -1,11 +1,11 @@
 // futex.cpp -- the futex system calls and the monotonic clock (futex.hpp).
 #include "base/futex.hpp"
 
-#include <climits>
-#include <ctime>
 #include <linux/futex.h>
 #include <sys/syscall.h>
 #include <unistd.h>
+#include <climits>
+#include <ctime>
 
 namespace ak {
 
@@ -20,8 +20,8 @@ void futex_wait(std::atomic<uint32_t>& word, uint32_t expected, int64_t timeout_
     tsp = &ts;
   }
   // Relative timeout for FUTEX_WAIT; EAGAIN (value changed), EINTR and ETIMEDOUT all just return.
-  syscall(SYS_futex, reinterpret_cast<uint32_t*>(&word), FUTEX_WAIT_PRIVATE, expected, tsp,
-          nullptr, 0);
+  syscall(SYS_futex, reinterpret_cast<uint32_t*>(&word), FUTEX_WAIT_PRIVATE, expected, tsp, nullptr,
+          0);
 }
 
 void futex_wake(std::atomic<uint32_t>& word, int count) noexcept {

@@ -145,10 +145,10 @@ class Injector {
     consumer_busy_.store(false, std::memory_order_release);
   }
 
-  alignas(64) std::atomic<T*> tail_;      // producers
+  alignas(64) std::atomic<T*> tail_;  // producers
   alignas(64) std::atomic<uint64_t> size_{0};
   alignas(64) std::atomic<bool> consumer_busy_{false};
-  T* head_;                               // consumer only
+  T* head_;  // consumer only
   T stub_;
 };
 

@@ -93,9 +93,9 @@ class Notifier {
   }
 
  private:
-  static constexpr uint32_t kPending = 1;            // a one-wake is on its way
-  static constexpr uint32_t kWaiter = 2;             // one announced sleeper
-  static constexpr uint32_t kWaiterMask = 0xffe;     // bits 1-11: up to 2047 sleepers
+  static constexpr uint32_t kPending = 1;         // a one-wake is on its way
+  static constexpr uint32_t kWaiter = 2;          // one announced sleeper
+  static constexpr uint32_t kWaiterMask = 0xffe;  // bits 1-11: up to 2047 sleepers
   static constexpr uint32_t kEpochShift = 12;
   static constexpr uint32_t kEpochOne = uint32_t{1} << kEpochShift;
   static_assert(AK_WORKERS_MAX <= (kWaiterMask >> 1), "the sleeper count must fit its bits");
@@ -107,8 +107,8 @@ class Notifier {
     uint32_t s = state_.load(std::memory_order_relaxed);
     do {
       AK_ASSERT((s & kWaiterMask) != 0);  // leaves only after its own prepare_wait
-    } while (!state_.compare_exchange_weak(s, (s - kWaiter) & ~kPending,
-                                           std::memory_order_relaxed));
+    } while (
+        !state_.compare_exchange_weak(s, (s - kWaiter) & ~kPending, std::memory_order_relaxed));
     // seq_cst fence: a notifier that saw the flag still set and skipped its wake-up published
     // its work before its own fence; either that fence comes first and our look for work after
     // this one sees the work, or ours comes first and it saw the flag cleared (and woke someone).

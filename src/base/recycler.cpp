@@ -30,8 +30,8 @@ struct FreeBlock {
   FreeBlock* next;
 };
 
-constexpr size_t kBatch = 64;                   // blocks moved between a thread and the global list
-constexpr size_t kRegionBytes = 2u << 20;       // reserved from the system at a time
+constexpr size_t kBatch = 64;              // blocks moved between a thread and the global list
+constexpr size_t kRegionBytes = 2u << 20;  // reserved from the system at a time
 
 // Batches of free blocks, each a list linked through FreeBlock::next, chained to the next batch
 // through the second word of its first block and counted in the third (so taking a batch reads
@@ -40,7 +40,7 @@ constexpr size_t kRegionBytes = 2u << 20;       // reserved from the system at a
 struct Global {
   std::mutex mutex;
   FreeBlock* batches = nullptr;
-  char* region = nullptr;      // next uncarved byte
+  char* region = nullptr;  // next uncarved byte
   char* region_end = nullptr;
 };
 
@@ -119,8 +119,8 @@ void refill(Cache& c) {
     return;
   }
   if (g.region == g.region_end) {
-    void* mem = mmap(nullptr, kRegionBytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
-                     -1, 0);
+    void* mem =
+        mmap(nullptr, kRegionBytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
     if (mem == MAP_FAILED) throw std::bad_alloc();
     g.region = static_cast<char*>(mem);  // page aligned, so every block is 64-byte aligned
     g.region_end = g.region + kRegionBytes;
@@ -190,4 +190,3 @@ void block_free(void* p) noexcept {
 #endif
 
 }  // namespace ak
-

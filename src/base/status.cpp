@@ -13,8 +13,8 @@ namespace ak {
 
 const char* status_text(int code) noexcept {
   switch (code) {
-#define AK_STATUS_TEXT_(name, value, text) \
-  case value:                              \
+#define AK_STATUS_TEXT_(name, value, text)                                                         \
+  case value:                                                                                      \
     return text;
     AK_STATUS_MAP(AK_STATUS_TEXT_)
 #undef AK_STATUS_TEXT_

@@ -137,7 +137,7 @@ class Pool final : public Executor {
   int finish_stop_locked();
   int drain_here(int64_t deadline);  // the stopping thread drains a pool with no workers
   int help_stop(Worker* self, int64_t deadline, std::unique_lock<std::mutex>& lock);
-  void cancel_queued() noexcept;     // AK_STOP_CANCEL: fail everything queued, from any thread
+  void cancel_queued() noexcept;  // AK_STOP_CANCEL: fail everything queued, from any thread
   void join_all() noexcept;
 
   static constexpr unsigned kMaxSlots = AK_WORKERS_MAX;
@@ -152,13 +152,13 @@ class Pool final : public Executor {
   std::atomic<int> parked_{0};                   // workers asleep with nothing to do
   std::atomic<PoolPhase> phase_{PoolPhase::kRunning};
   std::atomic<bool> cancelling_{false};
-  std::atomic<bool> quit_{false};                // every worker leaves
-  alignas(64) std::atomic<int> searching_{0};    // workers spinning for work before they sleep
+  std::atomic<bool> quit_{false};              // every worker leaves
+  alignas(64) std::atomic<int> searching_{0};  // workers spinning for work before they sleep
   alignas(64) std::atomic<Worker*> slots_[kMaxSlots] = {};
-  int live_ = 0;                                 // worker threads running; guarded by mutex_
-  mutable std::mutex mutex_;                     // resize, stop, thread start and exit
-  std::condition_variable changed_;              // a worker parked or left (while stopping)
-  std::atomic<int64_t> stale_queued_{0};         // cancelled tasks still sitting in a queue
+  int live_ = 0;                          // worker threads running; guarded by mutex_
+  mutable std::mutex mutex_;              // resize, stop, thread start and exit
+  std::condition_variable changed_;       // a worker parked or left (while stopping)
+  std::atomic<int64_t> stale_queued_{0};  // cancelled tasks still sitting in a queue
   // Counted by threads that are not our workers.
   alignas(64) std::atomic<uint64_t> ext_submitted_{0}, ext_completed_{0}, ext_failed_{0},
       ext_cancelled_{0};

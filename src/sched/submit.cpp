@@ -65,8 +65,8 @@ void Pool::ready(Node* t) noexcept {
 void Pool::queue_ready(Node* t) noexcept {
   Worker* w = current_worker();
   // acquire: as in submit(). Our own workers only push locally while the pool still runs work.
-  const bool own = w && w->pool == this &&
-                   phase_.load(std::memory_order_acquire) != PoolPhase::kStopped;
+  const bool own =
+      w && w->pool == this && phase_.load(std::memory_order_acquire) != PoolPhase::kStopped;
   push_local_or_inject(own ? w : nullptr, t);
   notify_work();
 }
@@ -116,17 +116,29 @@ void Pool::count(Outcome outcome) noexcept {
   Worker* w = current_worker();
   if (w && w->pool == this) {
     switch (outcome) {
-      case Outcome::kCompleted: w->counters.completed.add(); break;
-      case Outcome::kFailed: w->counters.failed.add(); break;
-      case Outcome::kCancelled: w->counters.cancelled.add(); break;
+      case Outcome::kCompleted:
+        w->counters.completed.add();
+        break;
+      case Outcome::kFailed:
+        w->counters.failed.add();
+        break;
+      case Outcome::kCancelled:
+        w->counters.cancelled.add();
+        break;
     }
     return;
   }
   // relaxed: statistics only.
   switch (outcome) {
-    case Outcome::kCompleted: ext_completed_.fetch_add(1, std::memory_order_relaxed); break;
-    case Outcome::kFailed: ext_failed_.fetch_add(1, std::memory_order_relaxed); break;
-    case Outcome::kCancelled: ext_cancelled_.fetch_add(1, std::memory_order_relaxed); break;
+    case Outcome::kCompleted:
+      ext_completed_.fetch_add(1, std::memory_order_relaxed);
+      break;
+    case Outcome::kFailed:
+      ext_failed_.fetch_add(1, std::memory_order_relaxed);
+      break;
+    case Outcome::kCancelled:
+      ext_cancelled_.fetch_add(1, std::memory_order_relaxed);
+      break;
   }
 }
 

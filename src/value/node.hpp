@@ -64,29 +64,29 @@ enum FailKind : uint8_t {
 struct Node {
   std::atomic<uint64_t> refs;
   std::atomic<uint32_t> state;
-  int32_t status;          // AK_OK or the failure code, once kDone
-  void* result;            // owned; freed with free_fn when the last reference goes
+  int32_t status;  // AK_OK or the failure code, once kDone
+  void* result;    // owned; freed with free_fn when the last reference goes
   ak_free_fn free_fn;
-  char* message;           // malloc'd, or nullptr; see msg_static
+  char* message;  // malloc'd, or nullptr; see msg_static
   std::atomic<Listener*> listeners;
-  std::atomic<Node*> next; // injection queue link
-  Executor* exec;          // task: what runs it (valid only while the task is pending)
-  uint64_t exec_serial;    // task: that executor's serial, to find it later if it still lives
+  std::atomic<Node*> next;  // injection queue link
+  Executor* exec;           // task: what runs it (valid only while the task is pending)
+  uint64_t exec_serial;     // task: that executor's serial, to find it later if it still lives
   ak_fn fn;
   void* arg;
   union {
-    Node* dep;             // task: its input (a hidden join when it has several), until it ran
-    ListExt* list;         // join/any: the elements
+    Node* dep;      // task: its input (a hidden join when it has several), until it ran
+    ListExt* list;  // join/any: the elements
   };
   Kind kind;
-  uint8_t spread;          // task: its inputs are dep's elements (dep is a join)
-  uint8_t msg_static;      // message points to static storage
-  uint8_t fail_kind;       // task: FailKind
+  uint8_t spread;      // task: its inputs are dep's elements (dep is a join)
+  uint8_t msg_static;  // message points to static storage
+  uint8_t fail_kind;   // task: FailKind
   union {
-    int32_t fail_code;     // task, kFailCalled: the code given to ak_task_fail
-    uint32_t failed_input; // task, kFailedByInput: the index of the input that failed
+    int32_t fail_code;      // task, kFailCalled: the code given to ak_task_fail
+    uint32_t failed_input;  // task, kFailedByInput: the index of the input that failed
   };
-  Listener dep_link;       // task: its entry in dep's listener stack
+  Listener dep_link;  // task: its entry in dep's listener stack
 };
 static_assert(sizeof(Node) <= 128, "a node must fit one recycler block");
 
@@ -98,15 +98,15 @@ struct ElemLink {
 
 // The elements of a join or any list, allocated once per list with n slots of each array.
 struct ListExt {
-  Node* owner;                      // the list
+  Node* owner;  // the list
   uint32_t n;
-  std::atomic<uint32_t> remaining;  // elements whose report has not finished
-  std::atomic<uint32_t> scan;       // join: elements [0, scan) are known set without failure
-  std::atomic<uint32_t> any_failed; // join: an element failed
-  uint32_t decided;                 // join: index of the failed element reported; any: winner
+  std::atomic<uint32_t> remaining;   // elements whose report has not finished
+  std::atomic<uint32_t> scan;        // join: elements [0, scan) are known set without failure
+  std::atomic<uint32_t> any_failed;  // join: an element failed
+  uint32_t decided;                  // join: index of the failed element reported; any: winner
   Node** elems;
   void** results;
-  ElemLink* links;                  // right after this header
+  ElemLink* links;  // right after this header
 };
 
 // The node whose dep_link `l` is.
@@ -115,9 +115,7 @@ inline Node* node_of_dep_link(Listener* l) noexcept {
 }
 
 inline Node* as_node(ak_value* v) noexcept { return reinterpret_cast<Node*>(v); }
-inline const Node* as_node(const ak_value* v) noexcept {
-  return reinterpret_cast<const Node*>(v);
-}
+inline const Node* as_node(const ak_value* v) noexcept { return reinterpret_cast<const Node*>(v); }
 inline Node* as_node(ak_task* t) noexcept { return reinterpret_cast<Node*>(t); }
 inline const Node* as_node(const ak_task* t) noexcept { return reinterpret_cast<const Node*>(t); }
 inline ak_value* as_value(Node* n) noexcept { return reinterpret_cast<ak_value*>(n); }

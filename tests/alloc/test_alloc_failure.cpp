@@ -51,7 +51,9 @@ int work_sum(ak_task *t, void *arg) {
   return ak_task_set_result(t, c->items.make(sum), FreeTracker::free_fn);
 }
 
-int work_fail(ak_task *t, void *) { return ak_task_fail(t, kWorkCode, "work failed: %s %d", "code", kWorkCode); }
+int work_fail(ak_task *t, void *) {
+  return ak_task_fail(t, kWorkCode, "work failed: %s %d", "code", kWorkCode);
+}
 
 // Waits (from a worker, so the wait runs other work and may hook a wake-up listener) for a promise
 // the scenario sets later.
@@ -75,12 +77,12 @@ bool message_is_one_of(const char *msg, std::initializer_list<const char *> want
 }
 
 // Every call that can fail for want of memory: AK_OK, or AK_ENOMEM with *out untouched.
-#define EXPECT_OK_OR_ENOMEM(rc, out, marker)                              \
-  do {                                                                    \
-    EXPECT_TRUE((rc) == AK_OK || (rc) == AK_ENOMEM) << #rc << " = " << (rc); \
-    if ((rc) != AK_OK) {                                                  \
-      EXPECT_EQ((out), (marker)) << "out written on failure";             \
-    }                                                                     \
+#define EXPECT_OK_OR_ENOMEM(rc, out, marker)                                                       \
+  do {                                                                                             \
+    EXPECT_TRUE((rc) == AK_OK || (rc) == AK_ENOMEM) << #rc << " = " << (rc);                       \
+    if ((rc) != AK_OK) {                                                                           \
+      EXPECT_EQ((out), (marker)) << "out written on failure";                                      \
+    }                                                                                              \
   } while (0)
 
 // LeakSanitizer after each run: which n leaked, not only that something did.
@@ -314,7 +316,6 @@ RunResult run_scenario(long n, bool sticky) {
   return res;
 }
 
-
 long baseline_allocations() {
   static long n = [] {
     RunResult r = run_scenario(0, false);
@@ -383,8 +384,6 @@ TEST(AllocFailure, EveryAllocationFailingOnceGivesEnomemOrAFailedValueAndLeavesN
   sweep(false);
 }
 
-TEST(AllocFailure, EveryAllocationFailingFromThereOnGivesEnomemAndThePoolRecovers) {
-  sweep(true);
-}
+TEST(AllocFailure, EveryAllocationFailingFromThereOnGivesEnomemAndThePoolRecovers) { sweep(true); }
 
 }  // namespace

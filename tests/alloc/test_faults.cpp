@@ -23,7 +23,8 @@ int work_spin(ak_task *, void *arg) {
   return AK_OK;
 }
 
-TEST(Fork, ForkWhileWorkersRunLeavesTheParentsPoolWorkingAndTheChildMayUseTheStatelessCallsAndExec) {
+TEST(Fork,
+     ForkWhileWorkersRunLeavesTheParentsPoolWorkingAndTheChildMayUseTheStatelessCallsAndExec) {
   std::atomic<int> ran{0};
   Pool pool = make_pool(2);
   ASSERT_TRUE(pool);
@@ -63,7 +64,7 @@ TEST(Fork, ForkWhileWorkersRunLeavesTheParentsPoolWorkingAndTheChildMayUseTheSta
   EXPECT_EQ(ak_pool_stop(pool.get(), AK_STOP_DRAIN, kBound), AK_OK);
 }
 
-// ---- timeouts ---------------------------------------------------------------------------------------
+// ---- timeouts -----------------------------------------------------------------------------------
 TEST(Timeouts, HugeTimeoutsSaturateInsteadOfOverflowing) {
   Value p = make_promise();
   ASSERT_TRUE(p);
@@ -94,12 +95,13 @@ TEST(Timeouts, EveryNegativeTimeoutButForeverIsRejected) {
   }
   EXPECT_EQ(r, untouched());
   ak_value *v = nullptr;
-  EXPECT_EQ(ak_pool_do(pool.get(), work_ok, nullptr, &v), AK_OK) << "a rejected stop stopped the pool";
+  EXPECT_EQ(ak_pool_do(pool.get(), work_ok, nullptr, &v), AK_OK)
+      << "a rejected stop stopped the pool";
   Value keep(v);
   EXPECT_EQ(settle(v), AK_OK);
 }
 
-// ---- sizes ---------------------------------------------------------------------------------------------
+// ---- sizes --------------------------------------------------------------------------------------
 // A newer caller's larger struct: accepted; the library reads and writes only the fields it knows
 // and leaves the rest alone.
 TEST(Sizes, LargerStructsFromNewerCallersAreAcceptedAndTheirTailIsLeftAlone) {
@@ -223,7 +225,8 @@ TEST(StopTimeout, WorkThatDoesNotReturnMakesEveryStopTimeOutAndCancelOnlyRaisesI
   EXPECT_EQ(ak_pool_stop(pool.get(), AK_STOP_DRAIN, 0), AK_ETIMEDOUT);
   EXPECT_EQ(ak_pool_stop(pool.get(), AK_STOP_DRAIN, kAbsent), AK_ETIMEDOUT);
   EXPECT_EQ(ak_pool_stop(pool.get(), AK_STOP_CANCEL, kAbsent), AK_ETIMEDOUT);
-  EXPECT_TRUE(eventually([&] { return saw_cancel.load() == 1; })) << "the running work was not flagged";
+  EXPECT_TRUE(eventually([&] { return saw_cancel.load() == 1; }))
+      << "the running work was not flagged";
   EXPECT_EQ(ak_value_status(v.get()), AK_EPENDING) << "a running task's value was set by the stop";
   ak_value *refused = reinterpret_cast<ak_value *>(untouched());
   EXPECT_EQ(ak_pool_do(pool.get(), work_ok, nullptr, &refused), AK_ESHUTDOWN);

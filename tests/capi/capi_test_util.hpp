@@ -146,9 +146,7 @@ inline Value any(std::vector<ak_value *> vals) {
 // Plain C work functions used across files.
 inline int work_ok(ak_task *, void *) { return AK_OK; }
 // Sets the integer carried by arg as the result.
-inline int work_result_is_arg(ak_task *t, void *arg) {
-  return ak_task_set_result(t, arg, nullptr);
-}
+inline int work_result_is_arg(ak_task *t, void *arg) { return ak_task_set_result(t, arg, nullptr); }
 // Increments the std::atomic<int> at arg.
 inline int work_count(ak_task *, void *arg) {
   static_cast<std::atomic<int> *>(arg)->fetch_add(1);
@@ -170,7 +168,7 @@ inline int settle(ak_value *v) {
   return ak_value_status(v);
 }
 
-// ---- Blocking primitives that are NOT the library's ----------------------------------------------
+// ---- Blocking primitives that are NOT the library's ---------------------------------------------
 // Work that blocks on an Event keeps its worker busy (it does not run other queued work), which is
 // what tests of queued/running work need.
 class Event {

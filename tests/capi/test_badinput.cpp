@@ -39,7 +39,7 @@ class BadInput : public ::testing::Test {
   Value promise_;
 };
 
-// ---- pool ----------------------------------------------------------------------------------------
+// ---- pool ---------------------------------------------------------------------------------------
 
 TEST_F(BadInput, PoolCreateRejectsNullOutAndBadOptions) {
   ak_pool_options o = AK_POOL_OPTIONS_INIT;
@@ -152,7 +152,7 @@ TEST_F(BadInput, StopRejectsNullDefaultPoolUnknownHowAndBadTimeoutAndDoesNotStop
 
 TEST_F(BadInput, DestroyIgnoresNull) { ak_pool_destroy(nullptr); }
 
-// ---- task ----------------------------------------------------------------------------------------
+// ---- task ---------------------------------------------------------------------------------------
 
 TEST_F(BadInput, TaskFunctionsRejectNullTask) {
   FreeTracker tracker;
@@ -166,7 +166,7 @@ TEST_F(BadInput, TaskFunctionsRejectNullTask) {
   EXPECT_EQ(ak_task_pool(nullptr), nullptr);
 }
 
-// ---- value ---------------------------------------------------------------------------------------
+// ---- value --------------------------------------------------------------------------------------
 
 TEST_F(BadInput, GetRejectsNullValueNullResultAndBadTimeout) {
   void *r = untouched();
@@ -219,7 +219,7 @@ TEST_F(BadInput, SetAndFailRejectNullValueAndLeaveTheResultToTheCaller) {
   EXPECT_EQ(FreeTracker::frees_of(res), 0);
 }
 
-// ---- lists and chains ----------------------------------------------------------------------------
+// ---- lists and chains ---------------------------------------------------------------------------
 
 TEST_F(BadInput, JoinAndAnyRejectNullOutNullArrayNullElementAndTooManyElements) {
   ak_value *vals[] = {promise_.get(), nullptr};

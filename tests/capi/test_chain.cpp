@@ -403,7 +403,7 @@ TEST(Chain, CancelledContinuationWaitingForItsInputNeverRuns) {
   EXPECT_EQ(cancelled.runs.load(), 0);
 }
 
-// ---- stopped pools -------------------------------------------------------------------------------
+// ---- stopped pools ------------------------------------------------------------------------------
 
 TEST(Chain, OnAStoppedPoolFailsWithEshutdownWhenItsInputCompletes) {
   AddOne a;

@@ -32,7 +32,8 @@ int sum_inputs(ak_task *t, void *arg) {
 
 Value after(ak_pool *p, std::vector<ak_value *> deps, SumInputs *s) {
   ak_value *v = nullptr;
-  int rc = ak_pool_do_after(p, deps.empty() ? nullptr : deps.data(), deps.size(), sum_inputs, s, &v);
+  int rc =
+      ak_pool_do_after(p, deps.empty() ? nullptr : deps.data(), deps.size(), sum_inputs, s, &v);
   EXPECT_EQ(rc, AK_OK);
   return Value(rc == AK_OK ? v : nullptr);
 }

@@ -16,7 +16,7 @@ std::vector<ak_value *> raw(const std::vector<Value> &vs) {
   return r;
 }
 
-// ---- join ----------------------------------------------------------------------------------------
+// ---- join ---------------------------------------------------------------------------------------
 
 TEST(Join, ResultsComeInListOrderWhateverOrderElementsAreSetIn) {
   auto ps = promises(5);
@@ -106,8 +106,7 @@ TEST(Join, FailureOfTheLowestIndexWinsAndIsReportedOnlyOnceEveryElementBeforeItI
   EXPECT_EQ(ak_value_wait(j.get(), kAbsent), AK_ETIMEDOUT)
       << "join reported element 3 before elements 0..2 were set";
   ASSERT_EQ(ak_value_fail(ps[1].get(), 10, "boom"), AK_OK);
-  EXPECT_EQ(ak_value_is_set(j.get()), 0)
-      << "join reported element 1 before element 0 was set";
+  EXPECT_EQ(ak_value_is_set(j.get()), 0) << "join reported element 1 before element 0 was set";
   ASSERT_EQ(ak_value_set(ps[0].get(), iv(1), nullptr), AK_OK);
   EXPECT_EQ(settle(j.get()), 10) << "join not set once elements 0 and 1 were";
   EXPECT_STREQ(ak_value_message(j.get()), "element 1 failed: boom");
@@ -264,7 +263,7 @@ TEST(ListAccess, ElementRetainedFromAListOutlivesTheList) {
   ak_value_release(e);
 }
 
-// ---- any -----------------------------------------------------------------------------------------
+// ---- any ----------------------------------------------------------------------------------------
 
 TEST(Any, IsSetByTheFirstElementToBeSetWithItsResult) {
   auto ps = promises(3);

@@ -27,7 +27,8 @@ int fib_task(ak_task *t, void *arg) {
   ak_value_release(a);
   ak_value_release(b);
   if (ga != AK_OK || gb != AK_OK)
-    return ak_task_fail(t, 2, "fib(%ld): nested get returned %d / %d", static_cast<long>(n), ga, gb);
+    return ak_task_fail(t, 2, "fib(%ld): nested get returned %d / %d", static_cast<long>(n), ga,
+                        gb);
   return ak_task_set_result(t, iv(vi(ra) + vi(rb)), nullptr);
 }
 

@@ -183,7 +183,7 @@ TEST(DefaultPool, StopRefusesItAndItKeepsWorking) {
   EXPECT_EQ(get_int(v), 4);
 }
 
-// ---- resize --------------------------------------------------------------------------------------
+// ---- resize -------------------------------------------------------------------------------------
 
 TEST(PoolResize, GrowingStartsWorkersThatRunWorkConcurrently) {
   Rendezvous meet(3);
@@ -317,7 +317,7 @@ TEST(PoolResize, AfterStopReturnsEshutdown) {
   EXPECT_EQ(ak_pool_workers(pool.get()), 1u);
 }
 
-// ---- stats ---------------------------------------------------------------------------------------
+// ---- stats --------------------------------------------------------------------------------------
 
 TEST(PoolStats, CountSubmittedCompletedAndFailedTasks) {
   Pool pool = make_pool(1);
@@ -338,7 +338,8 @@ TEST(PoolStats, CountSubmittedCompletedAndFailedTasks) {
   ASSERT_TRUE(eventually([&] {
     ak_stats s = stats_of(pool.get());
     return s.completed == 5 && s.failed == 3;
-  })) << "completed " << stats_of(pool.get()).completed << " failed " << stats_of(pool.get()).failed;
+  })) << "completed "
+      << stats_of(pool.get()).completed << " failed " << stats_of(pool.get()).failed;
   ak_stats s = stats_of(pool.get());
   EXPECT_EQ(s.submitted, 8u);
   EXPECT_EQ(s.completed, 5u);
@@ -393,7 +394,8 @@ TEST(PoolStats, CountCancelledTasks) {
   EXPECT_TRUE(eventually([&] {
     ak_stats s = stats_of(pool.get());
     return s.cancelled == 2 && s.completed == 1;
-  })) << "cancelled " << stats_of(pool.get()).cancelled;
+  })) << "cancelled "
+      << stats_of(pool.get()).cancelled;
 }
 
 TEST(PoolStats, ReportLiveWorkers) {
@@ -447,7 +449,7 @@ TEST(PoolStats, WorkOnTheDefaultPool) {
   EXPECT_TRUE(eventually([&] { return stats_of(d).workers == ak_pool_workers(d); }));
 }
 
-// ---- stop ----------------------------------------------------------------------------------------
+// ---- stop ---------------------------------------------------------------------------------------
 
 TEST(PoolStop, DrainRunsAllQueuedWorkAndRefusesNewWorkFromOutside) {
   Event started, gate;
@@ -503,7 +505,7 @@ TEST(PoolStop, CancelFailsQueuedWorkWithEcanceledAndFlagsRunningWork) {
     started.set();
     auto deadline = std::chrono::steady_clock::now() + kBoundChrono;
     while (!ak_task_cancelled(t)) {
-      if (std::chrono::steady_clock::now() > deadline) return 99;  // never saw the flag
+      if (std::chrono::steady_clock::now() > deadline) return 99;   // never saw the flag
       std::this_thread::sleep_for(std::chrono::microseconds(100));  // run long
     }
     return AK_ECANCELED;

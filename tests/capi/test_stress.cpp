@@ -17,10 +17,11 @@ int work_f(ak_task *t, void *arg) { return ak_task_set_result(t, iv(f(vi(arg))),
 
 uint32_t seed() {
   const char *s = std::getenv("AK_STRESS_SEED");
-  return s != nullptr && *s != '\0' ? static_cast<uint32_t>(std::strtoul(s, nullptr, 10)) : 20240601u;
+  return s != nullptr && *s != '\0' ? static_cast<uint32_t>(std::strtoul(s, nullptr, 10))
+                                    : 20240601u;
 }
 
-// ---- one million tasks ---------------------------------------------------------------------------
+// ---- one million tasks --------------------------------------------------------------------------
 
 TEST(Stress, MillionTasksEachGiveTheirCheckedResult) {
   const size_t n = scaled(1000000);
@@ -62,7 +63,7 @@ TEST(Stress, MillionTasksEachGiveTheirCheckedResult) {
   EXPECT_EQ(s.failed, 0u);
 }
 
-// ---- random chains and joins ---------------------------------------------------------------------
+// ---- random chains and joins --------------------------------------------------------------------
 
 struct LeafSpec {
   intptr_t value;
@@ -86,15 +87,16 @@ int sum_k_work(ak_task *t, void *arg) {
 struct Node {
   enum Kind { kLeafTask, kLeafPromise, kChain, kJoin, kJoinChain, kAfter, kAny } kind;
   Value v;
-  int code = AK_OK;            // expected status
-  intptr_t value = 0;          // expected result (non-list)
-  std::string root_msg;        // expected failure message ends with this
-  std::vector<size_t> deps;    // for lists: the elements
-  std::vector<intptr_t> elems; // expected join array
+  int code = AK_OK;             // expected status
+  intptr_t value = 0;           // expected result (non-list)
+  std::string root_msg;         // expected failure message ends with this
+  std::vector<size_t> deps;     // for lists: the elements
+  std::vector<intptr_t> elems;  // expected join array
 };
 
 bool ends_with(const std::string &s, const std::string &suffix) {
-  return s.size() >= suffix.size() && s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
+  return s.size() >= suffix.size() &&
+         s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
 }
 
 // Fills `n` as a function of its deps (lowest-index failure wins), with `k` added to the sum.
@@ -230,7 +232,7 @@ TEST(Stress, RandomChainsAndJoinsGiveTheirCheckedResults) {
         derive(n, nodes, n.deps, k);
         ASSERT_EQ(ak_chain(jv, sum_k_work, iv(k), &v), AK_OK);
         nodes.push_back(std::move(j));  // terminal: checked, not depended on
-      } else if (what < 80) {  // dataflow on 0..4 deps
+      } else if (what < 80) {           // dataflow on 0..4 deps
         n.kind = Node::kAfter;
         n.deps = some_deps(0, 4);
         derive(n, nodes, n.deps, k);
@@ -297,7 +299,8 @@ TEST(Stress, RandomChainsAndJoinsGiveTheirCheckedResults) {
       if (n.code != AK_OK) {
         failures_seen++;
         std::string m = ak_value_message(v);
-        EXPECT_TRUE(ends_with(m, n.root_msg)) << "message '" << m << "' lacks '" << n.root_msg << "'";
+        EXPECT_TRUE(ends_with(m, n.root_msg))
+            << "message '" << m << "' lacks '" << n.root_msg << "'";
         if (n.kind == Node::kJoin) {
           EXPECT_TRUE(starts_with(m, "element ")) << m;
         }
@@ -409,7 +412,7 @@ TEST(Stress, ListsOverElementsSetConcurrentlyReportTheLowestFailure) {
   EXPECT_GT(failing_rounds, 0u) << "no round exercised a failure";
 }
 
-// ---- resize while submitting ---------------------------------------------------------------------
+// ---- resize while submitting --------------------------------------------------------------------
 
 TEST(Stress, ResizeWhileSubmittingLosesNoWork) {
   const size_t n = scaled(200000);
@@ -470,7 +473,7 @@ TEST(Stress, ResizeWhileSubmittingLosesNoWork) {
   EXPECT_EQ(inside_resize_errors.load(), 0);
 }
 
-// ---- races ---------------------------------------------------------------------------------------
+// ---- races --------------------------------------------------------------------------------------
 
 TEST(Stress, CancelRacingCompletionIsConsistent) {
   const size_t n = scaled(100000);

@@ -11,7 +11,7 @@ using namespace akt;
 
 void *const kUntouched = reinterpret_cast<void *>(0x5eed);
 
-// ---- promises: set / fail / read -----------------------------------------------------------------
+// ---- promises: set / fail / read ----------------------------------------------------------------
 
 TEST(Promise, NewPromiseIsPending) {
   Value v = make_promise();
@@ -242,7 +242,7 @@ TEST(Promise, SetAndFailOnAListReturnEstate) {
   ASSERT_EQ(ak_value_set(p.get(), iv(8), nullptr), AK_OK);
 }
 
-// ---- task values ---------------------------------------------------------------------------------
+// ---- task values --------------------------------------------------------------------------------
 
 TEST(Value, TaskValueReportsSuccessAndItsResult) {
   Pool pool = make_pool(1);
@@ -287,7 +287,7 @@ TEST(Value, RetainedValueSurvivesOneRelease) {
   EXPECT_EQ(FreeTracker::frees_of(res), 1);
 }
 
-// ---- on_done -------------------------------------------------------------------------------------
+// ---- on_done ------------------------------------------------------------------------------------
 
 struct DoneRecord {
   std::atomic<int> calls{0};
@@ -451,7 +451,7 @@ TEST(OnDone, CallbackMayReleaseTheLastCallerReference) {
   EXPECT_EQ(FreeTracker::frees_of(res), 1);
 }
 
-// ---- cancel --------------------------------------------------------------------------------------
+// ---- cancel -------------------------------------------------------------------------------------
 
 TEST(Cancel, PendingPromiseFailsWithEcanceledAndCannotBeSetAfterwards) {
   Value v = make_promise();
@@ -532,7 +532,7 @@ TEST(Cancel, RunningTaskSeesTheFlagAndCancelReturnsEstate) {
   EXPECT_EQ(flag_before.load(), 0);
 }
 
-// ---- abandoned promises --------------------------------------------------------------------------
+// ---- abandoned promises -------------------------------------------------------------------------
 
 TEST(AbandonedPromise, FailsAContinuationWithEcanceled) {
   std::atomic<int> ran{0};

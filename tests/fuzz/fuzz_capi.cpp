@@ -49,9 +49,9 @@ namespace {
   std::abort();
 }
 
-#define FZ_CHECK(cond, ...)           \
-  do {                                \
-    if (!(cond)) violated(__VA_ARGS__); \
+#define FZ_CHECK(cond, ...)                                                                        \
+  do {                                                                                             \
+    if (!(cond)) violated(__VA_ARGS__);                                                            \
   } while (0)
 
 constexpr int kMaxSteps = 64;
@@ -68,9 +68,11 @@ struct Totals {
   std::atomic<long> ops[32] = {};
   ~Totals() {
     if (!std::getenv("AK_FUZZ_STATS")) return;
-    std::fprintf(stderr, "fuzz totals: inputs %ld steps %ld tasks %ld works run %ld callbacks %ld "
-                 "results freed %ld\nops:", inputs.load(), steps.load(), tasks.load(),
-                 works_run.load(), callbacks.load(), results.load());
+    std::fprintf(stderr,
+                 "fuzz totals: inputs %ld steps %ld tasks %ld works run %ld callbacks %ld "
+                 "results freed %ld\nops:",
+                 inputs.load(), steps.load(), tasks.load(), works_run.load(), callbacks.load(),
+                 results.load());
     for (auto &o : ops) std::fprintf(stderr, " %ld", o.load());
     std::fprintf(stderr, "\n");
   }
@@ -126,7 +128,8 @@ void check_result(const ValueInfo *d, void *r, int depth) {
     case Kind::kPromise: {
       if (!r) return;  // work without a result, or a promise set with NULL
       auto *it = static_cast<Item *>(r);
-      FZ_CHECK(it->magic == kItemMagic, "a value's result is not one of the harness's items", d->id);
+      FZ_CHECK(it->magic == kItemMagic, "a value's result is not one of the harness's items",
+               d->id);
       FZ_CHECK(it->tag == d->id, "a value's result belongs to another value", d->id, it->tag);
       FZ_CHECK(it->frees.load() == 0, "result freed while its value is still held", d->id);
       return;
@@ -154,18 +157,18 @@ void check_result(const ValueInfo *d, void *r, int depth) {
 
 // ---- work ---------------------------------------------------------------------------------------
 enum WorkMode : uint8_t {
-  kWorkResult,        // set a result, return OK
-  kWorkResultTwice,   // set two results (the first is freed at once)
-  kWorkFailMessage,   // ak_task_fail with a message, return 0
-  kWorkReturnCode,    // return a positive work code
-  kWorkFailThenCode,  // ak_task_fail, then return a different code
-  kWorkGetTarget,     // ak_value_get on the target with a short timeout
-  kWorkSetPromise,    // set or fail the target (a promise made for this work)
-  kWorkSubmitChild,   // ak_pool_do on its own pool, release the child
-  kWorkResizeOwn,     // ak_pool_resize on its own pool (0-2)
-  kWorkStopOwn,       // ak_pool_stop on its own pool with a short timeout
-  kWorkCancelTarget,  // ak_value_cancel on the target
-  kWorkWaitSetTarget, // AK_FOREVER get on a target that was set before submission
+  kWorkResult,         // set a result, return OK
+  kWorkResultTwice,    // set two results (the first is freed at once)
+  kWorkFailMessage,    // ak_task_fail with a message, return 0
+  kWorkReturnCode,     // return a positive work code
+  kWorkFailThenCode,   // ak_task_fail, then return a different code
+  kWorkGetTarget,      // ak_value_get on the target with a short timeout
+  kWorkSetPromise,     // set or fail the target (a promise made for this work)
+  kWorkSubmitChild,    // ak_pool_do on its own pool, release the child
+  kWorkResizeOwn,      // ak_pool_resize on its own pool (0-2)
+  kWorkStopOwn,        // ak_pool_stop on its own pool with a short timeout
+  kWorkCancelTarget,   // ak_value_cancel on the target
+  kWorkWaitSetTarget,  // AK_FOREVER get on a target that was set before submission
   kWorkModes
 };
 
@@ -235,8 +238,8 @@ void check_inputs(ak_task *t, const WorkSpec *s) {
   FZ_CHECK(n == s->expected_inputs, "wrong input count", s->id, static_cast<long>(n));
   for (size_t i = 0; i < n && i < s->inputs.size(); ++i) {
     const ValueInfo *d = s->inputs[i];
-    FZ_CHECK(ak_value_status(d->v) == AK_OK, "work runs although an input is not set with OK", s->id,
-             static_cast<long>(i));
+    FZ_CHECK(ak_value_status(d->v) == AK_OK, "work runs although an input is not set with OK",
+             s->id, static_cast<long>(i));
     check_result(d, ak_task_input(t, i), 0);
   }
   FZ_CHECK(ak_task_input(t, n) == nullptr, "input past the end is not NULL", s->id);
@@ -270,8 +273,10 @@ int fuzz_work(ak_task *t, void *arg) {
       return (s->arg & 1) ? AK_OK : ak_task_fail(t, 7, "failed after a result");
     }
     case kWorkFailMessage: {
-      const int rc = ak_task_fail(t, s->arg % 3 == 0 ? 0 : s->arg, "work %u failed: %s", s->id, "msg");
-      FZ_CHECK(rc == (s->arg % 3 == 0 ? AK_EWORK : s->arg), "ak_task_fail returned another code", rc);
+      const int rc =
+          ak_task_fail(t, s->arg % 3 == 0 ? 0 : s->arg, "work %u failed: %s", s->id, "msg");
+      FZ_CHECK(rc == (s->arg % 3 == 0 ? AK_EWORK : s->arg), "ak_task_fail returned another code",
+               rc);
       return 0;
     }
     case kWorkReturnCode:
@@ -286,7 +291,8 @@ int fuzz_work(ak_task *t, void *arg) {
       if (rc == AK_OK) {
         check_result(s->target, r, 0);
       } else {
-        FZ_CHECK(r == reinterpret_cast<void *>(0x5eed), "ak_value_get wrote *result on failure", rc);
+        FZ_CHECK(r == reinterpret_cast<void *>(0x5eed), "ak_value_get wrote *result on failure",
+                 rc);
       }
       return AK_OK;
     }
@@ -306,7 +312,8 @@ int fuzz_work(ak_task *t, void *arg) {
       } else {
         const int rc = ak_value_fail(s->target->v, 40 + s->arg % 5, "failed by work");
         FZ_CHECK(rc == AK_OK || rc == AK_ESTATE, "ak_value_fail returned an undocumented code", rc);
-        if (rc == AK_OK) FZ_CHECK(s->target->sets.fetch_add(1) == 0, "promise set twice", s->target->id);
+        if (rc == AK_OK)
+          FZ_CHECK(s->target->sets.fetch_add(1) == 0, "promise set twice", s->target->id);
       }
       return AK_OK;
     }
@@ -326,7 +333,8 @@ int fuzz_work(ak_task *t, void *arg) {
       ak_pool *p = ak_task_pool(t);
       if (p == ak_pool_default()) return AK_OK;  // never shrink the shared default pool
       const int rc = ak_pool_resize(p, s->arg % 3);
-      FZ_CHECK(work_code_ok(rc), "ak_pool_resize from inside work returned an undocumented code", rc);
+      FZ_CHECK(work_code_ok(rc), "ak_pool_resize from inside work returned an undocumented code",
+               rc);
       return AK_OK;
     }
     case kWorkStopOwn: {
@@ -366,7 +374,8 @@ int fuzz_work(ak_task *t, void *arg) {
 void on_task_settled(ak_value *v, void *arg) {
   auto *s = static_cast<WorkSpec *>(arg);
   FZ_CHECK(ak_value_is_set(v), "done-callback ran on an unset value", s->id);
-  FZ_CHECK(!s->settled.exchange(true), "a task value was set twice (its callback ran twice)", s->id);
+  FZ_CHECK(!s->settled.exchange(true), "a task value was set twice (its callback ran twice)",
+           s->id);
   s->ctx->tasks_settled.fetch_add(1);  // last touch of the context
 }
 
@@ -405,7 +414,7 @@ void user_callback(ak_value *v, void *arg) {
   c->runs.fetch_add(1);
 }
 
-// ---- the harness ----------------------------------------------------------------------------------
+// ---- the harness --------------------------------------------------------------------------------
 class Harness {
  public:
   explicit Harness(const uint8_t *data, size_t size) : in_(data, size) {}
@@ -553,7 +562,8 @@ class Harness {
     }
     void *r = reinterpret_cast<void *>(0x5eed);
     const int rc = ak_value_get(vi->v, 0, &r);
-    FZ_CHECK(rc != AK_ETIMEDOUT || ak_value_is_set(vi->v), "get(0) on a set value timed out", vi->id);
+    FZ_CHECK(rc != AK_ETIMEDOUT || ak_value_is_set(vi->v), "get(0) on a set value timed out",
+             vi->id);
     FZ_CHECK(rc == ak_value_status(vi->v), "get and status disagree", rc, ak_value_status(vi->v));
     FZ_CHECK((rc != AK_OK) == (ak_value_is_error(vi->v) == 1), "is_error disagrees", vi->id, rc);
     const char *msg = ak_value_message(vi->v);
@@ -608,7 +618,8 @@ class Harness {
         const unsigned w = byte() % 3;
         if (!s.p || s.is_default) return;
         const int rc = ak_pool_resize(s.p, w);
-        FZ_CHECK(rc == AK_OK || rc == AK_ESHUTDOWN, "ak_pool_resize returned an undocumented code", rc);
+        FZ_CHECK(rc == AK_OK || rc == AK_ESHUTDOWN, "ak_pool_resize returned an undocumented code",
+                 rc);
         // (ak_pool_workers is not checked here: work on the pool may resize it concurrently.)
         return;
       }
@@ -616,11 +627,13 @@ class Harness {
         PoolSlot &s = ctx_.pools[byte() % kPools];
         const uint8_t b = byte();
         if (!s.p) return;
-        const int rc = ak_pool_stop(s.p, (b & 1) ? AK_STOP_CANCEL : AK_STOP_DRAIN, short_timeout(b >> 1));
+        const int rc =
+            ak_pool_stop(s.p, (b & 1) ? AK_STOP_CANCEL : AK_STOP_DRAIN, short_timeout(b >> 1));
         if (s.is_default) {
           FZ_CHECK(rc == AK_EINVAL, "ak_pool_stop accepted the default pool", rc);
         } else {
-          FZ_CHECK(rc == AK_OK || rc == AK_ETIMEDOUT, "ak_pool_stop returned an undocumented code", rc);
+          FZ_CHECK(rc == AK_OK || rc == AK_ETIMEDOUT, "ak_pool_stop returned an undocumented code",
+                   rc);
         }
         return;
       }
@@ -709,12 +722,14 @@ class Harness {
         ValueInfo *vi = pick_value();
         if (!vi) return;
         const uint8_t b = byte();
-        const int rc = ak_value_fail(vi->v, b % 4 == 0 ? 0 : 20 + b % 7, (b & 8) ? "harness" : nullptr);
+        const int rc =
+            ak_value_fail(vi->v, b % 4 == 0 ? 0 : 20 + b % 7, (b & 8) ? "harness" : nullptr);
         FZ_CHECK(rc == AK_OK || rc == AK_ESTATE, "ak_value_fail returned an undocumented code", rc);
         if (rc == AK_OK) {
           FZ_CHECK(vi->kind == Kind::kPromise, "ak_value_fail succeeded on a non-promise", vi->id);
           FZ_CHECK(vi->sets.fetch_add(1) == 0, "promise set twice", vi->id);
-          if (b % 4 == 0) FZ_CHECK(ak_value_status(vi->v) == AK_EWORK, "code 0 did not become EWORK");
+          if (b % 4 == 0)
+            FZ_CHECK(ak_value_status(vi->v) == AK_EWORK, "code 0 did not become EWORK");
         }
         return;
       }
@@ -723,8 +738,10 @@ class Harness {
         if (!vi) return;
         const bool was_set = ak_value_is_set(vi->v);
         const int rc = ak_value_cancel(vi->v);
-        FZ_CHECK(rc == AK_OK || rc == AK_ESTATE, "ak_value_cancel returned an undocumented code", rc);
-        if (was_set) FZ_CHECK(rc == AK_ESTATE, "cancel of a set value did not return AK_ESTATE", rc);
+        FZ_CHECK(rc == AK_OK || rc == AK_ESTATE, "ak_value_cancel returned an undocumented code",
+                 rc);
+        if (was_set)
+          FZ_CHECK(rc == AK_ESTATE, "cancel of a set value did not return AK_ESTATE", rc);
         if (rc == AK_OK) {
           FZ_CHECK(ak_value_status(vi->v) == AK_ECANCELED, "cancelled value is not AK_ECANCELED",
                    vi->id, ak_value_status(vi->v));
@@ -740,12 +757,15 @@ class Harness {
         if (op == 19) {
           void *r = reinterpret_cast<void *>(0x5eed);
           const int rc = ak_value_get(vi->v, to, &r);
-          if (rc != AK_OK) FZ_CHECK(r == reinterpret_cast<void *>(0x5eed), "result written on failure");
+          if (rc != AK_OK)
+            FZ_CHECK(r == reinterpret_cast<void *>(0x5eed), "result written on failure");
           if (rc == AK_OK) check_result(vi, r, 0);
         } else {
           const int rc = ak_value_wait(vi->v, to);
-          FZ_CHECK(rc == AK_OK || rc == AK_ETIMEDOUT, "ak_value_wait returned an undocumented code", rc);
-          if (rc == AK_OK) FZ_CHECK(ak_value_is_set(vi->v) == 1, "wait OK on an unset value", vi->id);
+          FZ_CHECK(rc == AK_OK || rc == AK_ETIMEDOUT, "ak_value_wait returned an undocumented code",
+                   rc);
+          if (rc == AK_OK)
+            FZ_CHECK(ak_value_is_set(vi->v) == 1, "wait OK on an unset value", vi->id);
         }
         return;
       }

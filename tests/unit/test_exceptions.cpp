@@ -28,9 +28,8 @@ TEST(Exceptions, BadAllocIsOutOfMemory) {
 }
 
 TEST(Exceptions, AThreadTheSystemCannotGiveIsOutOfMemoryAndSaysSo) {
-  const ak::Failure f =
-      failure_of(std::system_error(std::make_error_code(std::errc::resource_unavailable_try_again),
-                                   "pthread_create"));
+  const ak::Failure f = failure_of(std::system_error(
+      std::make_error_code(std::errc::resource_unavailable_try_again), "pthread_create"));
   EXPECT_EQ(f.code, AK_ENOMEM);
   EXPECT_EQ(f.message.rfind("could not start a thread: pthread_create", 0), 0u) << f.message;
 }

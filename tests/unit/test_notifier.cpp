@@ -22,7 +22,7 @@ TEST(Notifier, CommitAfterNotifyReturnsAtOnce) {
 
 TEST(Notifier, ANotifyWhileAWakeUpIsOnItsWayIsSkippedUntilAWaiterLeaves) {
   ak::Notifier n;
-  const uint32_t first = n.prepare_wait();  // waiter 1
+  const uint32_t first = n.prepare_wait();   // waiter 1
   n.notify(false);                           // wakes waiter 1 (on its way)
   const uint32_t second = n.prepare_wait();  // waiter 2 announces after that wake-up
   n.notify(false);                           // skipped: waiter 1 has not left yet

@@ -172,12 +172,12 @@ TEST(Handoff, ACompletionKeepsTheFirstTaskOfItsExecutorAndQueuesTheRest) {
     ASSERT_EQ(ak::promise_set(p, nullptr, nullptr), AK_OK);
     kept = completion.take();
   }
-  EXPECT_EQ(kept, tasks[0]);                 // the first of exec's, registered first
-  ASSERT_EQ(other.readied.size(), 1u);       // another executor's task is never kept
+  EXPECT_EQ(kept, tasks[0]);            // the first of exec's, registered first
+  ASSERT_EQ(other.readied.size(), 1u);  // another executor's task is never kept
   EXPECT_EQ(other.readied[0], tasks[1]);
-  ASSERT_EQ(exec.readied.size(), 1u);        // only one is kept
+  ASSERT_EQ(exec.readied.size(), 1u);  // only one is kept
   EXPECT_EQ(exec.readied[0], tasks[2]);
-  EXPECT_EQ(exec.waiting_released, 1);       // the kept one's is the taker's to drop
+  EXPECT_EQ(exec.waiting_released, 1);  // the kept one's is the taker's to drop
   for (ak::Node* t : tasks) EXPECT_EQ(run(t), AK_OK);
   for (ak::Node* t : tasks) ak::release_user(t);
   ak::release_user(p);
@@ -208,7 +208,7 @@ TEST(Handoff, NothingIsKeptOutsideACompletionOrForNoExecutor) {
   FakeExecutor exec;
   EXPECT_EQ(set_in_completion(exec, nullptr, true), nullptr);
   EXPECT_EQ(set_in_completion(exec, &exec, false), nullptr);
-  EXPECT_EQ(exec.readied.size(), 2u);  // both were queued instead
+  EXPECT_EQ(exec.readied.size(), 2u);                        // both were queued instead
   EXPECT_NE(set_in_completion(exec, &exec, true), nullptr);  // and the control case keeps
   EXPECT_EQ(exec.readied.size(), 2u);
 }

@@ -40,8 +40,8 @@ int lak_version(lua_State *L) {
 
 void lak_set_constants(lua_State *L) {
   /* every code of the header's one list, so a code added there (EINTERNAL) appears here too */
-#define LAK_CONSTANT_(name, code, text) \
-  lua_pushinteger(L, code);             \
+#define LAK_CONSTANT_(name, code, text)                                                            \
+  lua_pushinteger(L, code);                                                                        \
   lua_setfield(L, -2, #name);
   AK_STATUS_MAP(LAK_CONSTANT_)
 #undef LAK_CONSTANT_

@@ -13,10 +13,10 @@
 struct lak_hub {
   pthread_mutex_t mu;
   pthread_cond_t cv;
-  size_t refs;             /* 1 while the owner has not closed it, +1 per armed watch */
-  size_t armed;            /* callbacks registered and not fired yet */
-  int open;                /* 0 once the owner has closed it */
-  lak_watch *head, *tail;  /* fired, not taken yet */
+  size_t refs;            /* 1 while the owner has not closed it, +1 per armed watch */
+  size_t armed;           /* callbacks registered and not fired yet */
+  int open;               /* 0 once the owner has closed it */
+  lak_watch *head, *tail; /* fired, not taken yet */
 };
 
 void lak_watch_free_all(lak_watch *w) {

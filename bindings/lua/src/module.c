@@ -13,11 +13,10 @@
 #include "pool.h"
 #include "value.h"
 
-static const luaL_Reg module_funcs[] = {{"pool", lak_pool_new},     {"promise", lak_promise},
-                                        {"join", lak_join},         {"any", lak_any},
-                                        {"now", lak_now},           {"sleep", lak_sleep},
-                                        {"strerror", lak_strerror}, {"version", lak_version},
-                                        {NULL, NULL}};
+static const luaL_Reg module_funcs[] = {
+    {"pool", lak_pool_new},     {"promise", lak_promise}, {"join", lak_join},
+    {"any", lak_any},           {"now", lak_now},         {"sleep", lak_sleep},
+    {"strerror", lak_strerror}, {"version", lak_version}, {NULL, NULL}};
 
 /* Worker threads and value callbacks run this module's code after the Lua state that loaded it
  * has closed (and dlclose'd it): pin the module in memory for the life of the process. */

@@ -27,7 +27,7 @@ static ak_pool *check_pool(lua_State *L, int idx) {
   return u->pool;
 }
 
-/* --- the constructor ---------------------------------------------------------------------------- */
+/* --- the constructor -------------------------------------------------------------------------- */
 
 int lak_pool_new(lua_State *L) {
   ak_pool_options opts = AK_POOL_OPTIONS_INIT;
@@ -37,8 +37,9 @@ int lak_pool_new(lua_State *L) {
       int isint;
       lua_Integer w = lua_tointegerx(L, -1, &isint);
       if (!isint || w < 0 || w > (lua_Integer)AK_WORKERS_MAX)
-        luaL_argerror(L, 1, lua_pushfstring(L, "workers must be an integer from 0 to %d",
-                                            (int)AK_WORKERS_MAX));
+        luaL_argerror(
+            L, 1,
+            lua_pushfstring(L, "workers must be an integer from 0 to %d", (int)AK_WORKERS_MAX));
       opts.workers = (unsigned)w;
     }
     if (lua_getfield(L, 1, "name") != LUA_TNIL) {
@@ -54,7 +55,7 @@ int lak_pool_new(lua_State *L) {
   return 1;
 }
 
-/* --- methods ------------------------------------------------------------------------------------ */
+/* --- methods ---------------------------------------------------------------------------------- */
 
 /* pool:spawn(fn, ...) -> value of fn(...) run on a pool thread. */
 static int pool_spawn(lua_State *L) {
@@ -112,8 +113,8 @@ static int pool_stats(lua_State *L) {
   int rc = ak_pool_stats(check_pool(L, 1), &s);
   if (rc != AK_OK) return luaL_error(L, "asynckit: stats: %s", ak_strerror(rc));
   lua_createtable(L, 0, 7);
-#define LAK_FIELD_(name)                        \
-  lua_pushinteger(L, (lua_Integer)s.name);      \
+#define LAK_FIELD_(name)                                                                           \
+  lua_pushinteger(L, (lua_Integer)s.name);                                                         \
   lua_setfield(L, -2, #name);
   LAK_FIELD_(submitted)
   LAK_FIELD_(completed)
@@ -162,8 +163,9 @@ static int pool_tostring(lua_State *L) {
 /* --- opening ---------------------------------------------------------------------------------- */
 
 static const luaL_Reg pool_methods[] = {
-    {"spawn", pool_spawn},     {"spawn_after", pool_spawn_after}, {"chain", pool_chain},
-    {"resize", pool_resize},   {"workers", pool_workers},         {"stats", pool_stats},
+    {"spawn", pool_spawn},     {"spawn_after", pool_spawn_after},
+    {"chain", pool_chain},     {"resize", pool_resize},
+    {"workers", pool_workers}, {"stats", pool_stats},
     {"close", pool_close},     {NULL, NULL}};
 
 static const luaL_Reg pool_meta[] = {

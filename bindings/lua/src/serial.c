@@ -42,10 +42,10 @@ typedef struct enc {
   unsigned char *p; /* the pack being built (header included) */
   size_t len, cap;
   int oom;
-  int depth;                           /* tables currently open */
-  const void *open[LAK_MAX_DEPTH];     /* those tables, for the cycle check */
-  int key_at[LAK_MAX_DEPTH];           /* stack index of each open table's current key */
-  int in_key[LAK_MAX_DEPTH];           /* 1 while encoding that key itself */
+  int depth;                       /* tables currently open */
+  const void *open[LAK_MAX_DEPTH]; /* those tables, for the cycle check */
+  int key_at[LAK_MAX_DEPTH];       /* stack index of each open table's current key */
+  int in_key[LAK_MAX_DEPTH];       /* 1 while encoding that key itself */
   lak_encode_error *err;
   int failed;
 } enc;
@@ -409,7 +409,8 @@ static void decode(dec *d, int depth) {
       take(d, &pairs, sizeof pairs);
       if (depth > LAK_MAX_DEPTH) luaL_error(L, "asynckit: corrupt value buffer");
       if (narr > pairs) narr = pairs;
-      lua_createtable(L, (int)(narr > 0x7fffffff ? 0 : narr), (int)(pairs - narr > 0x7fffffff ? 0 : pairs - narr));
+      lua_createtable(L, (int)(narr > 0x7fffffff ? 0 : narr),
+                      (int)(pairs - narr > 0x7fffffff ? 0 : pairs - narr));
       for (uint32_t i = 0; i < pairs; ++i) {
         decode(d, depth + 1);
         decode(d, depth + 1);
@@ -432,7 +433,7 @@ int lak_decode(lua_State *L, const lak_pack *pack, int max) {
   return n;
 }
 
-/* --- reading values ---------------------------------------------------------------------------- */
+/* --- reading values --------------------------------------------------------------------------- */
 
 /* Pushes up to `max` (all when max < 0) of the values reading v gives; see lak_push_results. */
 static int push_results(lua_State *L, ak_value *v, void *result, int max) {

@@ -24,7 +24,7 @@
 
 static const char *const kind_names[] = {"task", "promise", "join", "any"};
 
-/* --- helpers ----------------------------------------------------------------------------------- */
+/* --- helpers ---------------------------------------------------------------------------------- */
 
 ak_value *lak_check_value(lua_State *L, int idx) {
   lak_value_ud *u = luaL_checkudata(L, idx, LAK_VALUE_MT);
@@ -60,7 +60,8 @@ ak_value **lak_check_values(lua_State *L, int idx, size_t *n) {
       luaL_argerror(L, idx, msg);
       return NULL; /* not reached: luaL_argerror does not return */
     }
-    if (!u->v) luaL_argerror(L, idx, lua_pushfstring(L, "element %d is a closed value", (int)(i + 1)));
+    if (!u->v)
+      luaL_argerror(L, idx, lua_pushfstring(L, "element %d is a closed value", (int)(i + 1)));
     vals[i] = u->v;
     lua_pop(L, 1);
   }
@@ -73,7 +74,7 @@ static const char *code_message(ak_value *v, int rc) {
   return msg[0] ? msg : ak_strerror(rc);
 }
 
-/* --- constructors ------------------------------------------------------------------------------ */
+/* --- constructors ----------------------------------------------------------------------------- */
 
 /* ak.promise() -> an unset value to set with :set(...) or :fail(message [, code]). */
 int lak_promise(lua_State *L) {
@@ -97,7 +98,8 @@ static int make_list(lua_State *L, int kind) {
   lak_value_ud *u = lak_new_value(L, kind, lua_isnil(L, -1) ? 0 : -1);
   int rc = kind == LAK_VALUE_JOIN ? ak_list_join(vals, n, &u->v) : ak_list_any(vals, n, &u->v);
   if (rc != AK_OK)
-    return luaL_error(L, "asynckit: %s: %s", kind == LAK_VALUE_JOIN ? "join" : "any", ak_strerror(rc));
+    return luaL_error(L, "asynckit: %s: %s", kind == LAK_VALUE_JOIN ? "join" : "any",
+                      ak_strerror(rc));
   return 1;
 }
 
@@ -108,7 +110,7 @@ int lak_join(lua_State *L) { return make_list(L, LAK_VALUE_JOIN); }
 /* ak.any{ v1, v2, ... } -> a value set by the first of them to be set, with its results. */
 int lak_any(lua_State *L) { return make_list(L, LAK_VALUE_ANY); }
 
-/* --- chains ------------------------------------------------------------------------------------ */
+/* --- chains ----------------------------------------------------------------------------------- */
 
 int lak_chain_on(lua_State *L, ak_pool *p, int vidx, int owner) {
   ak_value *prev = lak_check_value(L, vidx);
@@ -121,8 +123,8 @@ int lak_chain_on(lua_State *L, ak_pool *p, int vidx, int owner) {
   lak_value_ud *u = lak_new_value(L, LAK_VALUE_TASK, lua_isnil(L, -1) ? 0 : -1);
   int at = lua_gettop(L);
   lak_job *job = lak_job_from_stack(L, vidx + 1, last, LAK_JOB_CHAIN, &prev, 1);
-  int rc = p ? ak_chain_on(p, prev, lak_job_run, job, &u->v)
-             : ak_chain(prev, lak_job_run, job, &u->v);
+  int rc =
+      p ? ak_chain_on(p, prev, lak_job_run, job, &u->v) : ak_chain(prev, lak_job_run, job, &u->v);
   lak_finish_submit(L, rc, job, u->v, "chain");
   lua_settop(L, at);
   return 1;
@@ -151,7 +153,8 @@ static int value_get(lua_State *L) {
 static int value_wait(lua_State *L) {
   ak_value *v = lak_check_value(L, 1);
   int rc = ak_value_wait(v, lak_check_timeout(L, 2));
-  if (rc != AK_OK && rc != AK_ETIMEDOUT) return luaL_error(L, "asynckit: wait: %s", ak_strerror(rc));
+  if (rc != AK_OK && rc != AK_ETIMEDOUT)
+    return luaL_error(L, "asynckit: wait: %s", ak_strerror(rc));
   lua_pushboolean(L, rc == AK_OK);
   return 1;
 }
@@ -204,8 +207,9 @@ static int value_set(lua_State *L) {
   int rc = ak_value_set(v, pack, lak_pack_free);
   if (rc != AK_OK) {
     lak_pack_free(pack);
-    return luaL_error(L, "asynckit: set: %s", rc == AK_ESTATE ? "the value is already set, or is not a promise"
-                                                               : ak_strerror(rc));
+    return luaL_error(
+        L, "asynckit: set: %s",
+        rc == AK_ESTATE ? "the value is already set, or is not a promise" : ak_strerror(rc));
   }
   lua_settop(L, 1);
   return 1;
@@ -217,12 +221,12 @@ static int value_fail(lua_State *L) {
   ak_value *v = lak_check_value(L, 1);
   const char *msg = luaL_checkstring(L, 2);
   lua_Integer code = luaL_optinteger(L, 3, AK_EWORK);
-  luaL_argcheck(L, code >= INT32_MIN && code <= INT32_MAX, 3,
-                "code must be a 32-bit integer");
+  luaL_argcheck(L, code >= INT32_MIN && code <= INT32_MAX, 3, "code must be a 32-bit integer");
   int rc = ak_value_fail(v, (int)code, msg);
   if (rc != AK_OK)
-    return luaL_error(L, "asynckit: fail: %s", rc == AK_ESTATE ? "the value is already set, or is not a promise"
-                                                                 : ak_strerror(rc));
+    return luaL_error(
+        L, "asynckit: fail: %s",
+        rc == AK_ESTATE ? "the value is already set, or is not a promise" : ak_strerror(rc));
   lua_settop(L, 1);
   return 1;
 }
@@ -271,7 +275,8 @@ static int value_tostring(lua_State *L) {
   } else if (!ak_value_is_set(u->v)) {
     lua_pushfstring(L, "asynckit.value (%s, pending): %p", kind, (void *)u);
   } else if (ak_value_is_error(u->v)) {
-    lua_pushfstring(L, "asynckit.value (%s, failed with %d): %p", kind, ak_value_status(u->v), (void *)u);
+    lua_pushfstring(L, "asynckit.value (%s, failed with %d): %p", kind, ak_value_status(u->v),
+                    (void *)u);
   } else {
     lua_pushfstring(L, "asynckit.value (%s, set): %p", kind, (void *)u);
   }
@@ -281,11 +286,13 @@ static int value_tostring(lua_State *L) {
 /* --- opening ---------------------------------------------------------------------------------- */
 
 static const luaL_Reg value_methods[] = {
-    {"get", value_get},         {"wait", value_wait},       {"is_set", value_is_set},
-    {"is_error", value_is_error}, {"status", value_status}, {"message", value_message},
-    {"cancel", value_cancel},   {"chain", value_chain},     {"set", value_set},
-    {"fail", value_fail},       {"winner", value_winner},   {"failed_index", value_failed_index},
-    {"close", value_close},     {NULL, NULL}};
+    {"get", value_get},       {"wait", value_wait},
+    {"is_set", value_is_set}, {"is_error", value_is_error},
+    {"status", value_status}, {"message", value_message},
+    {"cancel", value_cancel}, {"chain", value_chain},
+    {"set", value_set},       {"fail", value_fail},
+    {"winner", value_winner}, {"failed_index", value_failed_index},
+    {"close", value_close},   {NULL, NULL}};
 
 static const luaL_Reg value_meta[] = {
     {"__gc", value_close}, {"__close", value_close}, {"__tostring", value_tostring}, {NULL, NULL}};

@@ -1,6 +1,6 @@
 /*
- * worker.c -- Lua work on pool threads: the per-thread worker states, running a job, the worker-side
- * module.
+ * worker.c -- Lua work on pool threads: the per-thread worker states, running a job, the
+ * worker-side module.
  *
  * Each thread that runs Lua work owns one Lua state, made the first time it runs a job and closed
  * when the thread exits (a pthread key destructor). The state is reused by every later job on
@@ -24,7 +24,7 @@
 /* Registry key of the metatable marking error objects raised by the worker-side ak.fail. */
 #define LAK_FAIL_MT "asynckit.fail"
 
-/* --- the running job, for the worker-side module ------------------------------------------------ */
+/* --- the running job, for the worker-side module ---------------------------------------------- */
 
 typedef struct run_ctx {
   ak_task *task;
@@ -35,7 +35,7 @@ typedef struct run_ctx {
 /* The job running on this thread, or NULL. Saved and restored around each job. */
 static __thread run_ctx *tl_ctx;
 
-/* --- worker states ------------------------------------------------------------------------------- */
+/* --- worker states ---------------------------------------------------------------------------- */
 
 static pthread_key_t state_key;
 static pthread_once_t state_once = PTHREAD_ONCE_INIT;
@@ -43,7 +43,9 @@ static int state_key_ok;
 
 static void close_state(void *L) { lua_close((lua_State *)L); }
 
-static void make_state_key(void) { state_key_ok = pthread_key_create(&state_key, close_state) == 0; }
+static void make_state_key(void) {
+  state_key_ok = pthread_key_create(&state_key, close_state) == 0;
+}
 
 static int open_worker(lua_State *L);
 
@@ -63,7 +65,7 @@ static lua_State *worker_state(void) {
   return L;
 }
 
-/* --- running a job ------------------------------------------------------------------------------ */
+/* --- running a job ---------------------------------------------------------------------------- */
 
 static void sync_path(lua_State *L, const char *field, const char *want) {
   if (!want) return;
@@ -156,7 +158,8 @@ static int job_body(lua_State *L) {
 int lak_job_run(ak_task *task, void *arg) {
   lak_job *job = arg;
   lua_State *L = worker_state();
-  if (!L) return ak_task_fail(task, AK_ENOMEM, "asynckit: could not create a Lua state for this thread");
+  if (!L)
+    return ak_task_fail(task, AK_ENOMEM, "asynckit: could not create a Lua state for this thread");
   run_ctx ctx = {task, job, AK_EWORK};
   run_ctx *saved = tl_ctx;
   tl_ctx = &ctx;
@@ -177,7 +180,7 @@ int lak_job_run(ak_task *task, void *arg) {
   return ctx.rc;
 }
 
-/* --- the worker-side module ------------------------------------------------------------------------ */
+/* --- the worker-side module ------------------------------------------------------------------- */
 
 static const run_ctx *check_in_work(lua_State *L) {
   if (!tl_ctx) luaL_error(L, "asynckit: only available inside work");
@@ -195,8 +198,7 @@ static int w_cancelled(lua_State *L) {
 static int w_fail(lua_State *L) {
   const char *msg = luaL_checkstring(L, 1);
   lua_Integer code = luaL_optinteger(L, 2, AK_EWORK);
-  luaL_argcheck(L, code >= INT32_MIN && code <= INT32_MAX, 2,
-                "code must be a 32-bit integer");
+  luaL_argcheck(L, code >= INT32_MIN && code <= INT32_MAX, 2, "code must be a 32-bit integer");
   lua_createtable(L, 0, 2);
   lua_pushstring(L, msg);
   lua_setfield(L, -2, "message");
@@ -214,7 +216,8 @@ static int fail_tostring(lua_State *L) {
 /* ak.inputs() -> the number of inputs of the running work (see ak.input). */
 static int w_inputs(lua_State *L) {
   const run_ctx *ctx = check_in_work(L);
-  lua_pushinteger(L, ctx->job->mode == LAK_JOB_DO ? 0 : (lua_Integer)ak_task_input_count(ctx->task));
+  lua_pushinteger(L,
+                  ctx->job->mode == LAK_JOB_DO ? 0 : (lua_Integer)ak_task_input_count(ctx->task));
   return 1;
 }
 
@@ -230,8 +233,8 @@ static int w_input(lua_State *L) {
 }
 
 static const luaL_Reg worker_funcs[] = {
-    {"cancelled", w_cancelled}, {"fail", w_fail},       {"input", w_input},
-    {"inputs", w_inputs},       {"now", lak_now},       {"sleep", lak_sleep},
+    {"cancelled", w_cancelled}, {"fail", w_fail},         {"input", w_input},
+    {"inputs", w_inputs},       {"now", lak_now},         {"sleep", lak_sleep},
     {"strerror", lak_strerror}, {"version", lak_version}, {NULL, NULL}};
 
 /* Opens a new worker state: the standard libraries, and the worker-side module as the global
