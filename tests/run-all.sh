@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# Runs every test of asynckit: the GoogleTest suites (unit, C API, stress), the header, export and
-# install checks, the same suites under ThreadSanitizer and under AddressSanitizer+UBSan, the
-# stress tests in a loop, and each language binding's suite against the library built here.
+# Runs every test of asynckit: the format check, the GoogleTest suites (unit, C API, stress), the
+# header, export, install, version and layering checks, the same suites under ThreadSanitizer and
+# under AddressSanitizer+UBSan (with AK_ASSERT on), the stress tests in a loop, and each language
+# binding's suite against the library built here. Every build treats warnings as errors.
 #
 #   tests/run-all.sh            everything
 #   AK_SKIP_SANITIZERS=1 ...    skip the two sanitizer builds (quicker local runs)
@@ -12,8 +13,13 @@ jobs=${AK_JOBS:-2}
 mkdir -p "$out"
 step() { printf '\n=== %s ===\n' "$*"; }
 
+step "format check (clang-format)"
+bash "$root/tests/format/check_format.sh"
+
+export AK_WERROR=ON  # for the builds the scripts below configure (fuzzer)
+
 step "release build + ctest"
-cmake -S "$root" -B "$out/release" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+cmake -S "$root" -B "$out/release" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DAK_WERROR=ON \
   -DAK_BUILD_BENCH="$([ -f "$root/bench/CMakeLists.txt" ] && echo ON || echo OFF)" > /dev/null
 cmake --build "$out/release" -j "$jobs"
 ctest --test-dir "$out/release" --output-on-failure -j "$jobs"
@@ -24,14 +30,14 @@ ctest --test-dir "$out/release" --output-on-failure -R 'Stress' --repeat until-f
 if [ "${AK_SKIP_SANITIZERS:-0}" != 1 ]; then
   step "ThreadSanitizer build + ctest"
   cmake -S "$root" -B "$out/tsan" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DAK_SANITIZE=thread \
-    -DAK_BUILD_EXAMPLES=OFF > /dev/null
+    -DAK_BUILD_EXAMPLES=OFF -DAK_WERROR=ON > /dev/null
   cmake --build "$out/tsan" -j "$jobs"
   AK_STRESS_SCALE=${AK_TSAN_SCALE:-0.1} TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1" \
     ctest --test-dir "$out/tsan" --output-on-failure -j "$jobs"
 
   step "AddressSanitizer+UBSan build + ctest"
   cmake -S "$root" -B "$out/asan" -G Ninja -DCMAKE_BUILD_TYPE=Debug -DAK_SANITIZE=address \
-    -DAK_BUILD_EXAMPLES=OFF > /dev/null
+    -DAK_BUILD_EXAMPLES=OFF -DAK_WERROR=ON > /dev/null
   cmake --build "$out/asan" -j "$jobs"
   AK_STRESS_SCALE=${AK_ASAN_SCALE:-0.2} ASAN_OPTIONS="detect_leaks=1:abort_on_error=1" \
     UBSAN_OPTIONS="halt_on_error=1:print_stacktrace=1" \
@@ -41,7 +47,7 @@ fi
 if [ "${AK_SKIP_SANITIZERS:-0}" != 1 ]; then
   step "soak under ThreadSanitizer (${AK_SOAK_SECONDS:-60} s; results checked, RSS must stay flat)"
   cmake -S "$root/bench/soak" -B "$out/soak-tsan" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
-    -DAK_SANITIZE=thread > /dev/null
+    -DAK_SANITIZE=thread -DAK_WERROR=ON > /dev/null
   cmake --build "$out/soak-tsan" -j "$jobs"
   TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1" "$out/soak-tsan/ak_soak" "${AK_SOAK_SECONDS:-60}"
 

@@ -11,4 +11,4 @@ $SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-rec
   libtbb-dev libbenchmark-dev \
   lua5.4 liblua5.4-dev \
   python3 python3-venv python3-pip \
-  valgrind abigail-tools clang libclang-rt-14-dev > /dev/null
+  valgrind abigail-tools clang libclang-rt-14-dev clang-format > /dev/null

@@ -18,7 +18,7 @@ shift 2
 jobs=${AK_JOBS:-2}
 
 CC=clang CXX=clang++ cmake -S "$root" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
-  -DAK_BUILD_FUZZ=ON -DAK_BUILD_EXAMPLES=OFF > /dev/null
+  -DAK_BUILD_FUZZ=ON -DAK_BUILD_EXAMPLES=OFF -DAK_WERROR="${AK_WERROR:-OFF}" > /dev/null
 cmake --build "$build" -j "$jobs" --target ak_fuzz_capi
 
 fuzzer="$build/tests/fuzz/ak_fuzz_capi"
