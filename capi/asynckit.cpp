@@ -5,8 +5,6 @@
 
 #include <cstdarg>
 #include <cstring>
-#include <exception>
-#include <new>
 
 #include "runtime.hpp"
 
@@ -14,17 +12,15 @@ namespace rt = ak::rt;
 
 namespace {
 
-// No C++ exception crosses the C boundary. An allocation failure is AK_ENOMEM; anything else is
-// a bug of ours and AK_EINTERNAL (src/base/status.hpp says the same for values). Threads that
-// cannot be started are reported as AK_ENOMEM by the runtime, without an exception.
+// No C++ exception crosses the C boundary: the runtime's one table (src/base/status.hpp) says
+// which code each becomes. AK_ENOMEM for memory and threads; anything else is a bug of ours and
+// AK_EINTERNAL.
 template <typename F>
 int guard(F&& body) noexcept {
   try {
     return body();
-  } catch (const std::bad_alloc&) {
-    return AK_ENOMEM;
   } catch (...) {
-    return AK_EINTERNAL;
+    return rt::status_of_current_exception();
   }
 }
 

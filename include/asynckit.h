@@ -11,6 +11,8 @@
  *   - Out pointers are written only when the function returns AK_OK.
  *   - Bad input (NULL handles or out pointers, NULL work functions, bad sizes, negative timeouts
  *     other than AK_FOREVER) returns AK_EINVAL and changes nothing.
+ *   - A function that returns a status may also return AK_EINTERNAL, which means the library
+ *     failed inside itself (a bug to report), never that the caller did something wrong.
  *   - Timeouts are int64_t nanoseconds: AK_FOREVER waits without bound, 0 polls.
  *   - Every function that hands out an ak_value hands out one reference; the caller drops it with
  *     ak_value_release. Values stay valid after their pool is destroyed.

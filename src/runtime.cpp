@@ -45,6 +45,7 @@ int continue_on(Pool* p, Node* prev, ak_fn fn, void* arg, Node** out) {
 const char* version() noexcept { return AK_VERSION_STRING; }
 unsigned version_number() noexcept { return AK_VERSION_NUMBER; }
 const char* strerror(int code) noexcept { return status_text(code); }
+int status_of_current_exception() noexcept { return failure_of_current_exception().code; }
 
 // --- pool -------------------------------------------------------------------------------------
 

@@ -29,6 +29,9 @@ namespace ak::rt {
 const char* version() noexcept;
 unsigned version_number() noexcept;
 const char* strerror(int code) noexcept;
+// The code for the exception being handled (call inside a catch block): AK_ENOMEM for memory and
+// for threads the system cannot give, AK_EINTERNAL for anything else (base/status.hpp).
+int status_of_current_exception() noexcept;
 
 // --- pool -------------------------------------------------------------------------------------
 // workers: a count up to AK_WORKERS_MAX, or AK_WORKERS_DEFAULT. Throws.
