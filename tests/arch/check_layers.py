@@ -138,28 +138,34 @@ def nm_symbols(obj):
     return defined, undefined
 
 
+def call_graph(objects):
+    """{name: object file} -> {name: names of the other objects whose symbols it uses}."""
+    syms = {name: nm_symbols(obj) for name, obj in objects.items()}
+    where = {}
+    for name, (defined, _) in syms.items():
+        for sym in defined:
+            where.setdefault(sym, name)
+    return {name: {(where[s], s) for s in undefined if s in where and where[s] != name}
+            for name, (_, undefined) in syms.items()}
+
+
 def check_runtime_calls(root, build):
-    objs = {}
+    objects = {}
     for obj in build.glob("CMakeFiles/asynckit_objects.dir/**/*.o"):
         rel = obj.relative_to(build / "CMakeFiles/asynckit_objects.dir").as_posix()
         rel = re.sub(r"\.o$", "", rel)  # src/value/task.cpp
         # An object whose source is gone is a leftover of an older tree: skip it.
         if (root / rel).exists() and layer_of(rel) is not None:
-            objs[rel] = nm_symbols(obj)
-    if not objs:
+            objects[rel] = obj
+    if not objects:
         problem(f"{build}: no objects of asynckit_objects found: build the library first")
         return 0
-    where = {}
-    for rel, (defined, _) in objs.items():
-        for sym in defined:
-            where.setdefault(sym, rel)
-    for rel, (_, undefined) in objs.items():
-        for sym in undefined:
-            dep = where.get(sym)
-            if dep and layer_of(dep) > layer_of(rel):
+    for rel, uses in call_graph(objects).items():
+        for dep, sym in sorted(uses):
+            if layer_of(dep) > layer_of(rel):
                 problem(f"{rel} ({LAYERS[layer_of(rel)]}) calls {sym}, defined in {dep} "
                         f"({LAYERS[layer_of(dep)]}): a call up the layers")
-    return len(objs)
+    return len(objects)
 
 
 # --- the bindings -----------------------------------------------------------------------------
@@ -210,14 +216,8 @@ def check_lua(root, build):
             if (root / "bindings/lua/src" / o.name[:-2]).exists()]  # not leftovers
     if not objs:
         return 0
-    syms = {o.name.split(".")[0]: nm_symbols(o) for o in objs}
-    where = {}
-    for name, (defined, _) in syms.items():
-        for sym in defined:
-            where[sym] = name
-    graph = {name: set() for name in syms}
-    for name, (_, undefined) in syms.items():
-        graph[name].update(where[s] for s in undefined if s in where and where[s] != name)
+    uses = call_graph({o.name.split(".")[0]: o for o in objs})
+    graph = {name: {dep for dep, _ in calls} for name, calls in uses.items()}
     check_no_cycle("bindings/lua/src (calls between files)", graph)
     return len(objs)
 

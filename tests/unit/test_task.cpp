@@ -114,14 +114,28 @@ TEST(Task, AQueuedTaskCancelledBeforeItStartsIsSkipped) {
   ak::release_user(t);
 }
 
-TEST(Task, ATaskInputsAreTheElementsOfTheJoinItSpreads) {
-  FakeExecutor exec;
+// A task of `exec` waiting on a hidden join of two promises, whose elements are its inputs.
+struct SpreadTask {
+  explicit SpreadTask(FakeExecutor& exec) {
+    ak_value* elems[] = {ak::as_value(a), ak::as_value(b)};
+    ak::Node* all = ak::make_list(ak::Kind::kJoin, ak::NodeSpan{elems, 2}, false);
+    t = ak::new_waiting_task(&exec, 1, work_sets_seven, nullptr, all, true);
+    ak::wait_for_input(t);
+  }
+  ~SpreadTask() {
+    ak::release_user(t);
+    ak::release_user(a);
+    ak::release_user(b);
+  }
   ak::Node* a = ak::new_promise();
   ak::Node* b = ak::new_promise();
-  ak_value* elems[] = {ak::as_value(a), ak::as_value(b)};
-  ak::Node* all = ak::make_list(ak::Kind::kJoin, ak::NodeSpan{elems, 2}, false);
-  ak::Node* t = ak::new_waiting_task(&exec, 1, work_sets_seven, nullptr, all, true);
-  ak::wait_for_input(t);
+  ak::Node* t = nullptr;
+};
+
+TEST(Task, ATaskInputsAreTheElementsOfTheJoinItSpreads) {
+  FakeExecutor exec;
+  SpreadTask s(exec);
+  ak::Node *a = s.a, *b = s.b, *t = s.t;
   ASSERT_EQ(ak::promise_set(b, reinterpret_cast<void*>(20), nullptr), AK_OK);
   EXPECT_TRUE(exec.readied.empty());
   ASSERT_EQ(ak::promise_set(a, reinterpret_cast<void*>(10), nullptr), AK_OK);
@@ -131,27 +145,17 @@ TEST(Task, ATaskInputsAreTheElementsOfTheJoinItSpreads) {
   EXPECT_EQ(ak::task_input(t, 1), reinterpret_cast<void*>(20));
   EXPECT_EQ(ak::task_input(t, 2), nullptr);
   EXPECT_EQ(run(t), AK_OK);
-  ak::release_user(t);
-  ak::release_user(a);
-  ak::release_user(b);
 }
 
 TEST(Task, AFailedElementOfASpreadJoinIsTheFailedInput) {
   FakeExecutor exec;
-  ak::Node* a = ak::new_promise();
-  ak::Node* b = ak::new_promise();
-  ak_value* elems[] = {ak::as_value(a), ak::as_value(b)};
-  ak::Node* all = ak::make_list(ak::Kind::kJoin, ak::NodeSpan{elems, 2}, false);
-  ak::Node* t = ak::new_waiting_task(&exec, 1, work_sets_seven, nullptr, all, true);
-  ak::wait_for_input(t);
+  SpreadTask s(exec);
+  ak::Node *a = s.a, *b = s.b, *t = s.t;
   ASSERT_EQ(ak::promise_set(a, nullptr, nullptr), AK_OK);
   ASSERT_EQ(ak::promise_fail(b, 9, "second"), AK_OK);
   EXPECT_EQ(ak::status_of(t), 9);
   EXPECT_STREQ(ak::message_of(t), "input 1 failed: second");
   EXPECT_EQ(ak::failed_input_index(t), 1u);
-  ak::release_user(t);
-  ak::release_user(a);
-  ak::release_user(b);
 }
 
 // --- the handoff --------------------------------------------------------------------------------
